@@ -1,0 +1,34 @@
+// Bundles the extension host code and the CLI: `node esbuild.js [--production] [--watch]`.
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'info',
+  // ssh2 (through dockerode's docker-modem) loads two optional native parts inside try/catch and
+  // falls back to JavaScript without them: leave them out of the bundle so it loads anywhere.
+  external: ['vscode', 'cpu-features', '*.node'],
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
+];
+
+(async () => {
+  if (watch) {
+    for (const options of builds) await (await esbuild.context(options)).watch();
+    return;
+  }
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+})().catch(() => {
+  process.exitCode = 1;
+});

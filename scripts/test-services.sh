@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The real services the integration and end-to-end tests run against, on loopback:
+#   dockerd (Debian's docker.io) on its own socket, a plain registry, a TLS + htpasswd registry,
+#   and the busybox:local base image (nothing can be pulled from Docker Hub here).
+# Usage (as root on Debian): scripts/test-services.sh up | down | env
+#   up   installs what is missing, starts everything, writes $STATE/env (sourced by scripts/test.mjs)
+#   down stops what `up` started, by PID only, and removes $STATE
+# A Docker daemon that already answers on /var/run/docker.sock is reused and never stopped.
+set -euo pipefail
+STATE=${STEVEDORE_SERVICES_STATE:-/tmp/stevedore-services}
+REG_USER=stevedore
+export DEBIAN_FRONTEND=noninteractive
+t0=$(date +%s)
+log() { echo "[test-services +$(( $(date +%s) - t0 ))s] $*"; }
+waitfor() { # waitfor SECONDS CMD...
+  local n=$(( $1 * 5 )); shift
+  for _ in $(seq 1 "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+install_packages() {
+  local need=() p
+  for p in docker.io docker-registry busybox-static apache2-utils chromium openssl curl iproute2 python3; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+  done
+  ((${#need[@]})) || return 0
+  log "installing ${need[*]}"
+  apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null
+  apt-get install -y -q --no-install-recommends --no-upgrade -o DPkg::Lock::Timeout=600 "${need[@]}" >/dev/null
+}
+
+start_dockerd() {
+  if docker -H unix:///var/run/docker.sock info >/dev/null 2>&1; then
+    DOCKER_HOST=unix:///var/run/docker.sock
+    log "reusing the Docker daemon that answers on /var/run/docker.sock"
+    return
+  fi
+  DOCKER_HOST="unix://$STATE/docker.sock"
+  mkdir -p "$STATE/docker" "$STATE/exec"
+  # The host firewall stays untouched; the bridge and docker-proxy still make -p 127.0.0.1:H:C work.
+  dockerd -H "$DOCKER_HOST" --data-root "$STATE/docker" --exec-root "$STATE/exec" \
+    --pidfile "$STATE/dockerd.pid" --iptables=false --ip-forward=false --ip-masq=false \
+    >"$STATE/dockerd.log" 2>&1 &
+  echo $! > "$STATE/dockerd.pid.ours"
+  waitfor 60 docker -H "$DOCKER_HOST" info || { tail -30 "$STATE/dockerd.log"; exit 1; }
+  log "dockerd $(docker -H "$DOCKER_HOST" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') on $DOCKER_HOST"
+}
+
+make_base_image() {
+  docker -H "$DOCKER_HOST" image inspect busybox:local >/dev/null 2>&1 && return
+  local r="$STATE/rootfs"
+  rm -rf "$r"; mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
+  cp /bin/busybox "$r/bin/busybox"
+  chroot "$r" /bin/busybox --install -s /bin
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"; echo 'root:x:0:' > "$r/etc/group"
+  tar -C "$r" -c . | docker -H "$DOCKER_HOST" import -c 'CMD ["/bin/sh"]' - busybox:local >/dev/null
+  rm -rf "$r"
+  log "image busybox:local made from Debian's busybox-static"
+}
+
+start_registries() {
+  local reg="$STATE/registry" pass
+  mkdir -p "$reg"/{plain,secure}
+  PLAIN_PORT=$(free_port); SECURE_PORT=$(free_port)
+  pass=$(openssl rand -hex 12)
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$reg/registry.key" -out "$reg/ca.crt" 2>/dev/null
+  htpasswd -Bbn "$REG_USER" "$pass" > "$reg/htpasswd"
+  cat > "$reg/plain.yml" <<YML
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: $reg/plain}, delete: {enabled: true}}
+http: {addr: "127.0.0.1:$PLAIN_PORT"}
+YML
+  cat > "$reg/secure.yml" <<YML
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: $reg/secure}, delete: {enabled: true}}
+http: {addr: "127.0.0.1:$SECURE_PORT", tls: {certificate: $reg/ca.crt, key: $reg/registry.key}}
+auth: {htpasswd: {realm: stevedore-test, path: $reg/htpasswd}}
+YML
+  docker-registry serve "$reg/plain.yml" >"$reg/plain.log" 2>&1 & echo $! > "$STATE/registry-plain.pid.ours"
+  docker-registry serve "$reg/secure.yml" >"$reg/secure.log" 2>&1 & echo $! > "$STATE/registry-secure.pid.ours"
+  waitfor 30 curl -sf "http://127.0.0.1:$PLAIN_PORT/v2/" || { cat "$reg/plain.log"; exit 1; }
+  waitfor 30 curl -sf --cacert "$reg/ca.crt" -u "$REG_USER:$pass" "https://127.0.0.1:$SECURE_PORT/v2/" \
+    || { cat "$reg/secure.log"; exit 1; }
+  REG_PASS=$pass
+  log "registries on 127.0.0.1:$PLAIN_PORT (plain) and 127.0.0.1:$SECURE_PORT (TLS + basic auth)"
+}
+
+stop_pid() { # stop_pid PIDFILE GRACE_SECONDS
+  [ -f "$1" ] || return 0
+  local p; p=$(cat "$1")
+  if kill -0 "$p" 2>/dev/null; then
+    kill -TERM "$p"
+    for _ in $(seq 1 $(( $2 * 5 ))); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$p" 2>/dev/null && kill -KILL "$p"
+  fi
+  rm -f "$1"
+}
+
+down() {
+  [ -d "$STATE" ] || { echo "[test-services] nothing to stop"; return 0; }
+  stop_pid "$STATE/registry-plain.pid.ours" 10
+  stop_pid "$STATE/registry-secure.pid.ours" 10
+  if [ -f "$STATE/dockerd.pid.ours" ]; then
+    local ids; ids=$(docker -H "unix://$STATE/docker.sock" ps -aq 2>/dev/null || true)
+    [ -n "$ids" ] && docker -H "unix://$STATE/docker.sock" rm -f $ids >/dev/null 2>&1
+    stop_pid "$STATE/dockerd.pid.ours" 30
+    ip link del docker0 2>/dev/null || true
+  fi
+  awk -v s="$STATE/" 'index($2,s)==1{print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
+  rm -rf "$STATE"
+  echo "[test-services] stopped"
+}
+
+up() {
+  [ "$(id -u)" = 0 ] || { echo "test-services.sh up needs root (it installs packages and starts dockerd)" >&2; exit 1; }
+  [ -f "$STATE/env" ] && { echo "[test-services] already up: $STATE/env"; return 0; }
+  mkdir -p "$STATE"
+  install_packages
+  start_dockerd
+  make_base_image
+  start_registries
+  cat > "$STATE/env.tmp" <<ENV
+DOCKER_HOST=$DOCKER_HOST
+STEVEDORE_TEST_BASE_IMAGE=busybox:local
+STEVEDORE_TEST_REGISTRY=127.0.0.1:$PLAIN_PORT
+STEVEDORE_TEST_SECURE_REGISTRY=127.0.0.1:$SECURE_PORT
+STEVEDORE_TEST_REGISTRY_USER=$REG_USER
+STEVEDORE_TEST_REGISTRY_PASS=$REG_PASS
+STEVEDORE_TEST_REGISTRY_CA=$STATE/registry/ca.crt
+ENV
+  mv "$STATE/env.tmp" "$STATE/env"
+  log "ready; environment in $STATE/env"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  env) cat "$STATE/env" ;;
+  *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
+esac

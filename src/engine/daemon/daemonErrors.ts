@@ -1,0 +1,55 @@
+import { EngineError } from '../engine';
+
+interface NodeLikeError {
+  code?: string;
+  statusCode?: number;
+  reason?: string;
+  json?: { message?: string } | null;
+  message?: string;
+}
+
+const TLS_CODES = /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER|VERIFY_LEAF)|ERR_OSSL)/;
+
+/**
+ * Turns what dockerode and Node throw into an EngineError that says what failed, why, and what to
+ * do. `endpoint` is the URL the user knows (never with credentials in it).
+ */
+export function toEngineError(err: unknown, endpoint: string, doing: string): EngineError {
+  if (err instanceof EngineError) return err;
+  const e = (err ?? {}) as NodeLikeError;
+  const code = e.code ?? '';
+  const daemonMessage = e.json?.message ?? (typeof e.reason === 'string' ? e.reason : undefined);
+  const cannotReach = `Cannot reach the container engine at ${endpoint}`;
+  if (code === 'ENOENT') {
+    return new EngineError(`${cannotReach}: there is no socket there. Start Docker (or Podman's API service), or point DOCKER_HOST at your engine.`, 'unreachable', { cause: err });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new EngineError(`${cannotReach}: permission denied. Add your user to the docker group (then log in again), or use a socket you can open.`, 'permission', { cause: err });
+  }
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EAI_AGAIN') {
+    return new EngineError(`${cannotReach}: ${describeNetworkCode(code)}. Check that the engine is running and that the address is right.`, 'unreachable', { cause: err });
+  }
+  if (TLS_CODES.test(code) || /certificate|SSL routines|TLS/i.test(e.message ?? '')) {
+    return new EngineError(`${cannotReach}: the TLS handshake failed (${code || e.message}). Check DOCKER_CERT_PATH and the daemon's certificate.`, 'tls', { cause: err });
+  }
+  const status = e.statusCode;
+  const detail = daemonMessage ?? e.message ?? String(err);
+  if (status === 400 && /client version|API version/i.test(detail)) {
+    return new EngineError(`The engine at ${endpoint} is too old for Stevedore: ${detail}. Upgrade it to Docker 20.10 / API 1.41 or later.`, 'version', { cause: err });
+  }
+  if (status === 404) return new EngineError(`Could not ${doing}: ${detail}.`, 'notFound', { cause: err });
+  if (status === 409 || status === 304) return new EngineError(`Could not ${doing}: ${detail}.`, 'conflict', { cause: err });
+  return new EngineError(`Could not ${doing} on ${endpoint}: ${detail}.`, 'failed', { cause: err });
+}
+
+function describeNetworkCode(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED': return 'the connection was refused (nothing is listening)';
+    case 'ECONNRESET':
+    case 'EPIPE': return 'the connection was closed by the engine';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN': return 'the host name does not resolve';
+    case 'ETIMEDOUT': return 'the connection timed out';
+    default: return 'the host is unreachable';
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The Engine contract: everything the UI knows about a container engine. Views and commands talk
+ * to an Engine, never to dockerode or the bundled core directly, so switching engines swaps one
+ * object. Nothing here imports `vscode`.
+ *
+ * How the contract grows: every operation is a method whose name is also an `Operation`; an engine
+ * lists the operations it can do in `capabilities` and the UI offers only those. Long operations
+ * (events now; build, pull, push, logs, exec later) are `AsyncIterable`s of typed progress items,
+ * ended early through an `AbortSignal`, so the UI renders progress and cancels uniformly.
+ */
+
+export type EngineKind = 'docker' | 'podman' | 'core';
+
+export interface EngineInfo {
+  readonly kind: EngineKind;
+  /** What the user would call it, e.g. "Docker Engine 20.10.24". */
+  readonly product: string;
+  readonly version: string;
+  readonly apiVersion: string;
+  readonly os: string;
+  readonly arch: string;
+}
+
+export interface ImageSummary {
+  /** Content-addressed id, `sha256:...`. */
+  readonly id: string;
+  /** `repository:tag` names; empty for a dangling image. */
+  readonly tags: readonly string[];
+  readonly digests: readonly string[];
+  /** Bytes on disk. */
+  readonly size: number;
+  /** Milliseconds since the epoch. */
+  readonly created: number;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type ContainerHealth = 'starting' | 'healthy' | 'unhealthy';
+
+export interface PortMapping {
+  readonly containerPort: number;
+  readonly protocol: string;
+  readonly hostIp?: string;
+  readonly hostPort?: number;
+}
+
+export interface ContainerSummary {
+  readonly id: string;
+  readonly name: string;
+  /** The image as the user named it when creating the container. */
+  readonly image: string;
+  readonly imageId: string;
+  readonly command: string;
+  readonly created: number;
+  readonly state: ContainerState;
+  /** Human status as the engine words it, e.g. "Up 3 minutes" or "Exited (0) 2 hours ago". */
+  readonly status: string;
+  readonly health?: ContainerHealth;
+  readonly ports: readonly PortMapping[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The engine's own inspect document, for display, with the fields the UI relies on parsed. */
+export interface Inspected<T> {
+  readonly summary: T;
+  readonly raw: unknown;
+}
+
+export type EngineObjectType = 'container' | 'image' | 'network' | 'volume' | 'other';
+
+/** One change in the engine, normalised across Docker and Podman event names. */
+export interface EngineEvent {
+  readonly type: EngineObjectType;
+  /** Docker's action vocabulary: create, start, die, stop, destroy, pause, tag, untag, delete, ... */
+  readonly action: string;
+  readonly id: string;
+  /** Milliseconds since the epoch. */
+  readonly time: number;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export type Operation = 'startContainer' | 'stopContainer' | 'restartContainer' | 'removeContainer';
+
+export interface Engine {
+  /** Where this engine lives, as the user would write it: `unix:///var/run/docker.sock`, `bundled`. */
+  readonly endpoint: string;
+  readonly capabilities: ReadonlySet<Operation>;
+
+  /** Fails with an EngineError when the engine cannot be reached. */
+  info(): Promise<EngineInfo>;
+  listImages(): Promise<ImageSummary[]>;
+  listContainers(): Promise<ContainerSummary[]>;
+  inspectImage(idOrRef: string): Promise<Inspected<ImageSummary>>;
+  inspectContainer(idOrName: string): Promise<Inspected<ContainerSummary>>;
+
+  startContainer(id: string): Promise<void>;
+  /** Sends the stop signal, then kills after `timeoutSeconds` (the engine's default when absent). */
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  restartContainer(id: string): Promise<void>;
+  removeContainer(id: string, options?: { force?: boolean }): Promise<void>;
+
+  /**
+   * The engine's change feed, from now on, until `signal` aborts (then it ends quietly) or the
+   * connection fails (then it throws an EngineError; the caller decides whether to reconnect).
+   */
+  events(signal: AbortSignal): AsyncIterable<EngineEvent>;
+
+  dispose(): void;
+}
+
+export type EngineErrorReason = 'unreachable' | 'permission' | 'tls' | 'version' | 'notFound' | 'conflict' | 'failed';
+
+/** A failure with a message a user can act on; never holds a secret. */
+export class EngineError extends Error {
+  constructor(
+    message: string,
+    readonly reason: EngineErrorReason,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EngineError';
+  }
+}

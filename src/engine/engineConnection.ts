@@ -1,0 +1,122 @@
+import type { Engine, EngineInfo, EngineObjectType } from './engine';
+import { EngineError } from './engine';
+import { Emitter } from './emitter';
+import { selectEngine, type Attempt, type EngineCandidate } from './engineSelection';
+
+export type ConnectionState =
+  | { readonly status: 'connecting' }
+  | { readonly status: 'connected'; readonly engine: Engine; readonly info: EngineInfo }
+  /** Nothing answered; `attempts` says what was tried and why each failed. Retries with backoff. */
+  | { readonly status: 'unavailable'; readonly attempts: readonly Attempt[]; readonly retryInMs: number };
+
+export interface ConnectionOptions {
+  /** The engines to try, in order; called on every (re)connect so a changed environment is seen. */
+  readonly candidates: () => EngineCandidate[];
+  /** Changes arriving within this window are reported together. */
+  readonly debounceMs?: number;
+  readonly probeTimeoutMs?: number;
+  readonly maxRetryMs?: number;
+}
+
+/**
+ * Keeps one live engine: picks the first candidate that answers, follows its event stream, and
+ * reports what changed (debounced, by object type) so views re-read only then. No timer polls the
+ * engine: when the stream drops or nothing answers, connecting is retried with backoff.
+ */
+export class EngineConnection {
+  private readonly stateEmitter = new Emitter<ConnectionState>();
+  private readonly changeEmitter = new Emitter<ReadonlySet<EngineObjectType>>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** Fires after a burst of engine events, with the object types they touched. */
+  readonly onDidChangeObjects = this.changeEmitter.event;
+
+  private current: ConnectionState = { status: 'connecting' };
+  private follow?: AbortController;
+  private retryTimer?: NodeJS.Timeout;
+  private debounceTimer?: NodeJS.Timeout;
+  private pendingTypes = new Set<EngineObjectType>();
+  private retryMs = 1000;
+  private disposed = false;
+  private generation = 0;
+
+  constructor(private readonly options: ConnectionOptions) {}
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Drops any engine in use and tries the candidates again now. */
+  async connect(): Promise<ConnectionState> {
+    const generation = ++this.generation;
+    this.stopFollowing();
+    clearTimeout(this.retryTimer);
+    this.setState({ status: 'connecting' });
+    const selection = await selectEngine(this.options.candidates(), this.options.probeTimeoutMs);
+    if (generation !== this.generation || this.disposed) {
+      selection.engine?.dispose();
+      return this.current;
+    }
+    if (!selection.engine) {
+      this.scheduleRetry(selection.attempts);
+      return this.current;
+    }
+    this.retryMs = 1000;
+    this.setState({ status: 'connected', engine: selection.engine, info: selection.info });
+    this.followEvents(selection.engine, generation);
+    return this.current;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.generation++;
+    this.stopFollowing();
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.debounceTimer);
+    this.stateEmitter.dispose();
+    this.changeEmitter.dispose();
+  }
+
+  private followEvents(engine: Engine, generation: number): void {
+    const follow = new AbortController();
+    this.follow = follow;
+    void (async () => {
+      try {
+        for await (const event of engine.events(follow.signal)) this.noteChange(event.type);
+      } catch (err) {
+        if (follow.signal.aborted || generation !== this.generation) return;
+        const error = err instanceof EngineError ? err.message : String(err);
+        this.scheduleRetry([{ endpoint: engine.endpoint, source: 'the engine in use', error }]);
+      }
+    })();
+  }
+
+  private noteChange(type: EngineObjectType): void {
+    this.pendingTypes.add(type);
+    if (this.debounceTimer) return;
+    this.debounceTimer = setTimeout(() => {
+      this.debounceTimer = undefined;
+      const types = this.pendingTypes;
+      this.pendingTypes = new Set();
+      this.changeEmitter.fire(types);
+    }, this.options.debounceMs ?? 100);
+  }
+
+  private scheduleRetry(attempts: readonly Attempt[]): void {
+    this.stopFollowing();
+    const retryInMs = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs ?? 30_000);
+    this.setState({ status: 'unavailable', attempts, retryInMs });
+    this.retryTimer = setTimeout(() => void this.connect(), retryInMs);
+  }
+
+  private stopFollowing(): void {
+    this.follow?.abort();
+    this.follow = undefined;
+    if (this.current.status === 'connected') this.current.engine.dispose();
+  }
+
+  private setState(state: ConnectionState): void {
+    this.current = state;
+    this.stateEmitter.fire(state);
+  }
+}

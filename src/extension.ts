@@ -1,0 +1,42 @@
+import * as vscode from 'vscode';
+import { EngineConnection } from './engine/engineConnection';
+import { engineCandidates } from './engine/engineSelection';
+import { registerContainerCommands } from './commands/containerCommands';
+import { ContainersModel } from './views/containersTree';
+import { EngineTreeView } from './views/engineTreeView';
+import { ImagesModel } from './views/imagesTree';
+
+/** Builds the engine connection, the views and the commands; the work happens after activation. */
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Stevedore', { log: true });
+  const connection = new EngineConnection({ candidates: () => engineCandidates() });
+  const images = new EngineTreeView('stevedore.images', new ImagesModel(() => vscode.workspace.getConfiguration('stevedore').get('images.showDangling', true)), connection);
+  const containers = new EngineTreeView('stevedore.containers', new ContainersModel(), connection);
+
+  context.subscriptions.push(
+    log,
+    { dispose: () => connection.dispose() },
+    images,
+    containers,
+    connection.onDidChangeState((state) => {
+      void vscode.commands.executeCommand('setContext', 'stevedore.engineStatus', state.status);
+      if (state.status === 'connected') log.info(`connected to ${state.info.product} (API ${state.info.apiVersion}) at ${state.engine.endpoint}`);
+      if (state.status === 'unavailable') for (const a of state.attempts) log.warn(`${a.source}: ${a.error}`);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('stevedore.images.showDangling')) images.refresh();
+    }),
+    vscode.commands.registerCommand('stevedore.refresh', () => {
+      if (connection.state.status === 'connected') {
+        images.refresh();
+        containers.refresh();
+      } else void connection.connect();
+    }),
+    vscode.commands.registerCommand('stevedore.retryConnection', () => connection.connect()),
+    vscode.commands.registerCommand('stevedore.showLog', () => log.show()),
+    ...registerContainerCommands(connection, log),
+  );
+  void connection.connect();
+  log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
+}

@@ -18,9 +18,22 @@ const common = {
   external: ['vscode', 'cpu-features', '*.node'],
 };
 
+/**
+ * The daemon engine (dockerode, ssh2, grpc: ~900 KB) is its own file, required on first connect,
+ * so activating the extension reads and compiles only the small main bundle.
+ * @type {import('esbuild').Plugin}
+ */
+const daemonEngineApart = {
+  name: 'daemon-engine-apart',
+  setup(build) {
+    build.onResolve({ filter: /\/daemon\/daemonEngine$/ }, () => ({ path: './daemonEngine.js', external: true }));
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [daemonEngineApart] },
+  { ...common, entryPoints: ['src/engine/daemon/daemonEngine.ts'], outfile: 'dist/daemonEngine.js' },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', plugins: [daemonEngineApart] },
 ];
 
 (async () => {

@@ -15,6 +15,8 @@ export interface ConnectionOptions {
   /** Changes arriving within this window are reported together. */
   readonly debounceMs?: number;
   readonly probeTimeoutMs?: number;
+  /** Backoff between connection attempts: doubles from the first to the max. */
+  readonly firstRetryMs?: number;
   readonly maxRetryMs?: number;
 }
 
@@ -35,11 +37,13 @@ export class EngineConnection {
   private retryTimer?: NodeJS.Timeout;
   private debounceTimer?: NodeJS.Timeout;
   private pendingTypes = new Set<EngineObjectType>();
-  private retryMs = 1000;
+  private retryMs: number;
   private disposed = false;
   private generation = 0;
 
-  constructor(private readonly options: ConnectionOptions) {}
+  constructor(private readonly options: ConnectionOptions) {
+    this.retryMs = options.firstRetryMs ?? 1000;
+  }
 
   get state(): ConnectionState {
     return this.current;
@@ -60,7 +64,7 @@ export class EngineConnection {
       this.scheduleRetry(selection.attempts);
       return this.current;
     }
-    this.retryMs = 1000;
+    this.retryMs = this.options.firstRetryMs ?? 1000;
     this.setState({ status: 'connected', engine: selection.engine, info: selection.info });
     this.followEvents(selection.engine, generation);
     return this.current;

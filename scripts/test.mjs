@@ -1,0 +1,93 @@
+// `npm test`: type check, lint, unit, integration and end-to-end tests, then one summary line.
+// `node scripts/test.mjs unit|integration|e2e|static` runs one layer.
+// Integration and e2e tests read the services' endpoints from the environment; when
+// scripts/test-services.sh has run, its env file is loaded here so a plain `npm test` finds them.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const servicesEnv = path.join(process.env.STEVEDORE_SERVICES_STATE ?? '/tmp/stevedore-services', 'env');
+if (fs.existsSync(servicesEnv)) {
+  for (const line of fs.readFileSync(servicesEnv, 'utf8').split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) process.env[m[1]] = m[2];
+  }
+}
+
+const bin = (name) => path.join(root, 'node_modules/.bin', name);
+const nodeTest = (dir, extra = []) => [process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...testFiles(dir)]];
+
+const layers = {
+  static: [
+    { name: 'typecheck', cmd: [bin('tsc'), ['--noEmit', '-p', '.']] },
+    { name: 'lint', cmd: [bin('eslint'), ['.']] },
+  ],
+  unit: [{ name: 'unit', cmd: nodeTest('test/unit'), counts: true }],
+  integration: [
+    { name: 'build', cmd: [process.execPath, ['esbuild.js']] },
+    { name: 'integration', cmd: nodeTest('test/integration', ['--test-concurrency=1']), counts: true },
+  ],
+  e2e: [
+    { name: 'package', cmd: ['npm', ['run', '--silent', 'package']] },
+    { name: 'e2e', cmd: [process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles('test/e2e', '.e2e.test.mjs')]], counts: true },
+  ],
+};
+
+function testFiles(dir, suffix = '.test.ts') {
+  const abs = path.join(root, dir);
+  return fs.readdirSync(abs, { recursive: true }).filter((f) => f.endsWith(suffix)).sort().map((f) => path.join(dir, f));
+}
+
+function run(step) {
+  const [cmd, args] = step.cmd;
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let output = '';
+    const child = spawn(cmd, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (b) => { output += b; process.stdout.write(b); });
+    child.stderr.on('data', (b) => { output += b; process.stderr.write(b); });
+    child.on('close', (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
+  });
+}
+
+/** The counts node's spec reporter prints last: "ℹ pass 12" etc. */
+function counts(output) {
+  const get = (key) => Number(new RegExp(`^ℹ ${key} (\\d+)`, 'm').exec(output)?.[1] ?? 0);
+  return { pass: get('pass'), fail: get('fail'), skipped: get('skipped') + get('todo'), cancelled: get('cancelled') };
+}
+
+const wanted = process.argv[2] ? [process.argv[2]] : ['static', 'unit', 'integration', 'e2e'];
+const unknown = wanted.filter((w) => !layers[w]);
+if (unknown.length) {
+  console.error(`unknown test layer ${unknown.join(', ')}; use one of ${Object.keys(layers).join(', ')}`);
+  process.exit(2);
+}
+
+const summary = [];
+const total = { pass: 0, fail: 0, skipped: 0 };
+let failed = false;
+for (const layer of wanted) {
+  for (const step of layers[layer]) {
+    console.log(`\n━━ ${step.name} ━━`);
+    const result = await run(step);
+    if (step.counts) {
+      const c = counts(result.output);
+      total.pass += c.pass;
+      total.fail += c.fail + c.cancelled;
+      total.skipped += c.skipped;
+      summary.push(`${step.name} ${c.pass} passed, ${c.fail + c.cancelled} failed, ${c.skipped} skipped (${result.seconds.toFixed(1)} s)`);
+      if (result.code !== 0 && c.fail + c.cancelled === 0) total.fail++;
+    } else {
+      summary.push(`${step.name} ${result.code === 0 ? 'ok' : 'FAILED'} (${result.seconds.toFixed(1)} s)`);
+    }
+    if (result.code !== 0) {
+      failed = true;
+      if (!step.counts) break; // a failed build or type check makes the rest of the layer meaningless
+    }
+  }
+}
+console.log(`\n${summary.join('\n')}`);
+console.log(`\nnpm test: ${failed ? 'FAILED' : 'passed'}: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { resolveEndpoints } from '../../src/engine/daemon/endpoint';
+import type { EngineObjectType } from '../../src/engine/engine';
+import { EngineConnection, type ConnectionState } from '../../src/engine/engineConnection';
+import { engineCandidates } from '../../src/engine/engineSelection';
+import { docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
+
+/** A unix socket in front of the daemon that the test can cut and restore, like a daemon restart. */
+class DaemonProxy {
+  private server?: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  constructor(readonly socketPath: string, private readonly target: net.NetConnectOpts) {}
+
+  async open(): Promise<void> {
+    fs.rmSync(this.socketPath, { force: true });
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(this.target);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.socketPath, resolve));
+  }
+
+  async cut(): Promise<void> {
+    const closed = new Promise((r) => this.server?.close(r));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
+
+function until(connection: EngineConnection, status: ConnectionState['status'], ms: number): Promise<ConnectionState> {
+  return new Promise((resolve, reject) => {
+    if (connection.state.status === status) return resolve(connection.state);
+    const timer = setTimeout(() => reject(new Error(`still ${connection.state.status} after ${ms} ms, waiting for ${status}`)), ms);
+    const sub = connection.onDidChangeState((s) => {
+      if (s.status !== status) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(s);
+    });
+  });
+}
+
+describe('EngineConnection against the real daemon', { skip: skipUnlessAvailable(dockerMissing()) }, () => {
+  const made: string[] = [];
+  after(() => {
+    if (made.length) docker('rm', '-f', ...made);
+  });
+
+  test('reports the changes of a container made outside, debounced by type', async () => {
+    const connection = new EngineConnection({ candidates: () => engineCandidates(), debounceMs: 100 });
+    const changes: ReadonlySet<EngineObjectType>[] = [];
+    connection.onDidChangeObjects((types) => changes.push(types));
+    try {
+      assert.equal((await connection.connect()).status, 'connected');
+      await new Promise((r) => setTimeout(r, 300));
+      const id = runService(uniqueName('stevedore-it-conn'));
+      made.push(id);
+      for (let i = 0; i < 30 && !changes.some((t) => t.has('container')); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(changes.some((t) => t.has('container')), 'no container change reported');
+      // create + start arrive within the debounce window: reported together, not once per event.
+      assert.ok(changes.length <= 2, `${changes.length} reports for one docker run`);
+    } finally {
+      connection.dispose();
+    }
+  });
+
+  test('a daemon that goes away mid-stream is reported with the reason, and found again when it is back', async () => {
+    const [daemon] = resolveEndpoints();
+    const target: net.NetConnectOpts = daemon.transport.kind === 'socket' ? { path: daemon.transport.path } : daemon.transport.kind === 'tcp' ? { host: daemon.transport.host, port: daemon.transport.port } : assert.fail('ssh test daemon');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-proxy-'));
+    const proxy = new DaemonProxy(path.join(dir, 'docker.sock'), target);
+    await proxy.open();
+    const connection = new EngineConnection({
+      candidates: () => engineCandidates({ env: { DOCKER_HOST: `unix://${proxy.socketPath}` }, platform: 'linux', homedir: os.homedir() }),
+      firstRetryMs: 200,
+      maxRetryMs: 400,
+    });
+    try {
+      assert.equal((await connection.connect()).status, 'connected');
+      await proxy.cut();
+      const down = await until(connection, 'unavailable', 5000);
+      assert.ok(down.status === 'unavailable');
+      assert.match(down.attempts.map((a) => a.error).join('\n'), /closed the event stream|connection was closed|no socket there/);
+      await proxy.open();
+      const back = await until(connection, 'connected', 5000);
+      assert.ok(back.status === 'connected' && back.engine.endpoint === `unix://${proxy.socketPath}`);
+      // The stream follows again: a new container is reported.
+      let sawContainer = false;
+      const sub = connection.onDidChangeObjects((t) => (sawContainer ||= t.has('container')));
+      await new Promise((r) => setTimeout(r, 300));
+      made.push(runService(uniqueName('stevedore-it-back')));
+      for (let i = 0; i < 30 && !sawContainer; i++) await new Promise((r) => setTimeout(r, 100));
+      sub.dispose();
+      assert.ok(sawContainer, 'no change reported after reconnecting');
+    } finally {
+      connection.dispose();
+      await proxy.cut();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Engine, EngineEvent, EngineObjectType } from '../../src/engine/engine';
+import { EngineError } from '../../src/engine/engine';
+import { EngineConnection, type ConnectionState } from '../../src/engine/engineConnection';
+import type { EngineCandidate } from '../../src/engine/engineSelection';
+
+/** A scripted engine: the connection logic is pure, so a fake is fair here. */
+class ScriptedEngine {
+  disposed = false;
+  private push?: (e: EngineEvent | Error) => void;
+  constructor(readonly endpoint: string, private readonly answers: boolean) {}
+  capabilities = new Set<never>();
+  info() {
+    return this.answers
+      ? Promise.resolve({ kind: 'docker' as const, product: 'Docker Engine 1', version: '1', apiVersion: '1.41', os: 'linux', arch: 'amd64' })
+      : Promise.reject(new EngineError(`Cannot reach ${this.endpoint}: refused.`, 'unreachable'));
+  }
+  emit(type: EngineObjectType) {
+    this.push?.({ type, action: 'x', id: 'i', time: 0, attributes: {} });
+  }
+  fail() {
+    this.push?.(new EngineError('stream dropped', 'unreachable'));
+  }
+  async *events(signal: AbortSignal): AsyncGenerator<EngineEvent> {
+    const queue: (EngineEvent | Error)[] = [];
+    let wake: (() => void) | undefined;
+    this.push = (e) => {
+      queue.push(e);
+      wake?.();
+    };
+    signal.addEventListener('abort', () => wake?.());
+    while (!signal.aborted) {
+      const next = queue.shift();
+      if (next instanceof Error) throw next;
+      if (next) yield next;
+      else await new Promise<void>((r) => (wake = r));
+    }
+  }
+  dispose() {
+    this.disposed = true;
+  }
+}
+
+const candidate = (engine: ScriptedEngine, source = 'test'): EngineCandidate => ({
+  endpoint: engine.endpoint,
+  source,
+  create: () => Promise.resolve(engine as unknown as Engine),
+});
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('EngineConnection', () => {
+  test('uses the first candidate that answers and says why the others did not', async () => {
+    const down = new ScriptedEngine('unix:///nope', false);
+    const up = new ScriptedEngine('unix:///ok', true);
+    const connection = new EngineConnection({ candidates: () => [candidate(down, 'first'), candidate(up, 'second')] });
+    const state = await connection.connect();
+    assert.equal(state.status, 'connected');
+    assert.equal(state.status === 'connected' && state.engine.endpoint, 'unix:///ok');
+    assert.equal(down.disposed, true);
+    connection.dispose();
+    assert.equal(up.disposed, true);
+  });
+
+  test('a burst of events is reported once, with the types it touched', async () => {
+    const engine = new ScriptedEngine('e', true);
+    const connection = new EngineConnection({ candidates: () => [candidate(engine)], debounceMs: 30 });
+    const changes: string[][] = [];
+    connection.onDidChangeObjects((types) => changes.push([...types].sort()));
+    await connection.connect();
+    await tick(5);
+    engine.emit('container');
+    engine.emit('container');
+    engine.emit('image');
+    await tick(60);
+    engine.emit('volume');
+    await tick(60);
+    assert.deepEqual(changes, [['container', 'image'], ['volume']]);
+    connection.dispose();
+  });
+
+  test('when nothing answers it lists every attempt and retries with backoff until one does', async () => {
+    let answers = false;
+    const states: ConnectionState[] = [];
+    const connection = new EngineConnection({ candidates: () => [candidate(new ScriptedEngine('unix:///d', answers), 'the default Docker socket')], firstRetryMs: 20, maxRetryMs: 40 });
+    connection.onDidChangeState((s) => states.push(s));
+    const first = await connection.connect();
+    assert.equal(first.status, 'unavailable');
+    assert.deepEqual(first.status === 'unavailable' && first.attempts, [{ endpoint: 'unix:///d', source: 'the default Docker socket', error: 'Cannot reach unix:///d: refused.' }]);
+    answers = true;
+    await tick(100);
+    assert.equal(connection.state.status, 'connected');
+    assert.deepEqual(states.map((s) => s.status), ['connecting', 'unavailable', 'connecting', 'connected']);
+    connection.dispose();
+  });
+
+  test('a dropped event stream makes the engine unavailable, then reconnects', async () => {
+    const engine = new ScriptedEngine('e', true);
+    const connection = new EngineConnection({ candidates: () => [candidate(engine)], firstRetryMs: 20 });
+    await connection.connect();
+    await tick(5);
+    engine.fail();
+    await tick(5);
+    assert.equal(connection.state.status, 'unavailable');
+    assert.match(connection.state.status === 'unavailable' ? connection.state.attempts[0].error : '', /stream dropped/);
+    await tick(60);
+    assert.equal(connection.state.status, 'connected');
+    connection.dispose();
+  });
+});

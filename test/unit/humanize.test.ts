@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { humanDuration, humanSize } from '../../src/engine/humanize';
+
+describe('sizes and durations as the docker CLI words them', () => {
+  test('sizes: decimal units, three significant digits', () => {
+    assert.equal(humanSize(0), '0B');
+    assert.equal(humanSize(999), '999B');
+    assert.equal(humanSize(4100), '4.1kB');
+    assert.equal(humanSize(1_990_000), '1.99MB');
+    assert.equal(humanSize(1_236_000), '1.24MB');
+    assert.equal(humanSize(77_800_000), '77.8MB');
+    assert.equal(humanSize(1_200_000_000), '1.2GB');
+    assert.equal(humanSize(-5), '0B');
+  });
+
+  test('durations: go-units wording', () => {
+    assert.equal(humanDuration(200), 'Less than a second');
+    assert.equal(humanDuration(1000), '1 second');
+    assert.equal(humanDuration(45_000), '45 seconds');
+    assert.equal(humanDuration(90_000), 'About a minute');
+    assert.equal(humanDuration(10 * 60_000), '10 minutes');
+    assert.equal(humanDuration(60 * 60_000), 'About an hour');
+    assert.equal(humanDuration(5 * 3600_000), '5 hours');
+    assert.equal(humanDuration(3 * 86_400_000), '3 days');
+    assert.equal(humanDuration(20 * 86_400_000), '2 weeks');
+    assert.equal(humanDuration(100 * 86_400_000), '3 months');
+    assert.equal(humanDuration(800 * 86_400_000), '2 years');
+  });
+});

@@ -17,7 +17,7 @@ if (fs.existsSync(servicesEnv)) {
 }
 
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
-const nodeTest = (dir, extra = []) => [process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...testFiles(dir)]];
+const nodeTest = (dir, extra = [], suffix = '.test.ts') => [process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...testFiles(dir, suffix)]];
 
 const layers = {
   static: [
@@ -31,7 +31,7 @@ const layers = {
   ],
   e2e: [
     { name: 'package', cmd: ['npm', ['run', '--silent', 'package']] },
-    { name: 'e2e', cmd: [process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles('test/e2e', '.e2e.test.mjs')]], counts: true },
+    { name: 'e2e', cmd: nodeTest('test/e2e', ['--test-concurrency=1'], '.e2e.test.ts'), counts: true },
   ],
 };
 

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function chromiumMissing(): string | undefined {
+  return fs.existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+}
+
+/** Debian's Chromium, headless, with the flags that keep it off this machine's closed network. */
+export async function openBrowser(profileDir: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return { context, page: context.pages()[0] ?? (await context.newPage()) };
+}
+
+/** A tree row in the side bar, by the text it shows. */
+export function treeRow(page: Page, text: string): Locator {
+  return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: text });
+}
+
+/** Runs a command from the palette, as a user would (F1, type, Enter). */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.locator('.monaco-workbench .part.editor').click();
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Runs `body`; on failure saves a screenshot named after the test into test-results/e2e, then fails. */
+export async function screenshotOnFailure(page: () => Page | undefined, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const dir = path.resolve(__dirname, '../../test-results/e2e');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+    await page()?.screenshot({ path: file }).catch(() => undefined);
+    console.log(`# screenshot of the failure: ${file}`);
+    throw err;
+  }
+}

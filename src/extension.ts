@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { EngineConnection } from './engine/engineConnection';
-import { engineCandidates } from './engine/engineSelection';
+import { engineCandidates, mainReason } from './engine/engineSelection';
 import { registerContainerCommands } from './commands/containerCommands';
 import { ContainersModel } from './views/containersTree';
 import { EngineTreeView } from './views/engineTreeView';
@@ -13,6 +13,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const connection = new EngineConnection({ candidates: () => engineCandidates() });
   const images = new EngineTreeView('stevedore.images', new ImagesModel(() => vscode.workspace.getConfiguration('stevedore').get('images.showDangling', true)), connection);
   const containers = new EngineTreeView('stevedore.containers', new ContainersModel(), connection);
+  let lastProblem = '';
 
   context.subscriptions.push(
     log,
@@ -21,8 +22,14 @@ export function activate(context: vscode.ExtensionContext): void {
     containers,
     connection.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'stevedore.engineStatus', state.status);
+      if (state.status === 'connected') lastProblem = '';
       if (state.status === 'connected') log.info(`connected to ${state.info.product} (API ${state.info.apiVersion}) at ${state.engine.endpoint}`);
-      if (state.status === 'unavailable') for (const a of state.attempts) log.warn(`${a.source}: ${a.error}`);
+      if (state.status === 'unavailable') {
+        void vscode.commands.executeCommand('setContext', 'stevedore.engineProblem', mainReason(state.attempts));
+        const problem = state.attempts.map((a) => `${a.source}: ${a.error}`).join('\n');
+        if (problem !== lastProblem) for (const a of state.attempts) log.warn(`${a.source}: ${a.error}`);
+        lastProblem = problem;
+      }
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('stevedore.images.showDangling')) images.refresh();

@@ -107,9 +107,17 @@ export interface Engine {
   dispose(): void;
 }
 
-export type EngineErrorReason = 'unreachable' | 'permission' | 'tls' | 'version' | 'notFound' | 'conflict' | 'failed';
+/**
+ * Why something failed. Reaching the engine: `absent` (nothing at that socket), `unreachable`
+ * (refused, reset, timed out), `permission`, `tls`, `version` (too old), `config` (DOCKER_HOST or a
+ * setting cannot be used). Operations: `notFound`, `conflict`, `failed`.
+ */
+export type EngineErrorReason = 'absent' | 'unreachable' | 'permission' | 'tls' | 'version' | 'config' | 'notFound' | 'conflict' | 'failed';
 
-/** A failure with a message a user can act on; never holds a secret. */
+/**
+ * A failure with a message a user can act on; never holds a secret. Test for it with
+ * `isEngineError`: the daemon engine is bundled apart and has its own copy of this class.
+ */
 export class EngineError extends Error {
   constructor(
     message: string,
@@ -119,4 +127,8 @@ export class EngineError extends Error {
     super(message, options);
     this.name = 'EngineError';
   }
+}
+
+export function isEngineError(err: unknown): err is EngineError {
+  return err instanceof Error && err.name === 'EngineError' && typeof (err as Partial<EngineError>).reason === 'string';
 }

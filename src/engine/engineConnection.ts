@@ -1,5 +1,5 @@
 import type { Engine, EngineInfo, EngineObjectType } from './engine';
-import { EngineError } from './engine';
+import { isEngineError } from './engine';
 import { Emitter } from './emitter';
 import { selectEngine, type Attempt, type EngineCandidate } from './engineSelection';
 
@@ -7,7 +7,7 @@ export type ConnectionState =
   | { readonly status: 'connecting' }
   | { readonly status: 'connected'; readonly engine: Engine; readonly info: EngineInfo }
   /** Nothing answered; `attempts` says what was tried and why each failed. Retries with backoff. */
-  | { readonly status: 'unavailable'; readonly attempts: readonly Attempt[]; readonly retryInMs: number };
+  | { readonly status: 'unavailable'; readonly attempts: readonly Attempt[] };
 
 export interface ConnectionOptions {
   /** The engines to try, in order; called on every (re)connect so a changed environment is seen. */
@@ -50,11 +50,16 @@ export class EngineConnection {
   }
 
   /** Drops any engine in use and tries the candidates again now. */
-  async connect(): Promise<ConnectionState> {
+  connect(): Promise<ConnectionState> {
+    return this.attempt(true);
+  }
+
+  /** A retry after a failure stays `unavailable` while it runs, so views do not flicker. */
+  private async attempt(announce: boolean): Promise<ConnectionState> {
     const generation = ++this.generation;
     this.stopFollowing();
     clearTimeout(this.retryTimer);
-    this.setState({ status: 'connecting' });
+    if (announce) this.setState({ status: 'connecting' });
     const selection = await selectEngine(this.options.candidates(), this.options.probeTimeoutMs);
     if (generation !== this.generation || this.disposed) {
       selection.engine?.dispose();
@@ -88,8 +93,9 @@ export class EngineConnection {
         for await (const event of engine.events(follow.signal)) this.noteChange(event.type);
       } catch (err) {
         if (follow.signal.aborted || generation !== this.generation) return;
-        const error = err instanceof EngineError ? err.message : String(err);
-        this.scheduleRetry([{ endpoint: engine.endpoint, source: 'the engine in use', error }]);
+        const error = err instanceof Error ? err.message : String(err);
+        const reason = isEngineError(err) ? err.reason : 'failed';
+        this.scheduleRetry([{ endpoint: engine.endpoint, source: 'the engine in use', error, reason }]);
       }
     })();
   }
@@ -107,10 +113,10 @@ export class EngineConnection {
 
   private scheduleRetry(attempts: readonly Attempt[]): void {
     this.stopFollowing();
-    const retryInMs = this.retryMs;
+    const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs ?? 30_000);
-    this.setState({ status: 'unavailable', attempts, retryInMs });
-    this.retryTimer = setTimeout(() => void this.connect(), retryInMs);
+    this.setState({ status: 'unavailable', attempts });
+    this.retryTimer = setTimeout(() => void this.attempt(false), delay);
   }
 
   private stopFollowing(): void {

@@ -1,6 +1,6 @@
 import { currentEnvironment, resolveEndpoints, type EndpointEnvironment } from './daemon/endpoint';
-import type { Engine, EngineInfo } from './engine';
-import { EngineError } from './engine';
+import type { Engine, EngineErrorReason, EngineInfo } from './engine';
+import { EngineError, isEngineError } from './engine';
 
 /** An engine that may be tried, with where it came from for messages. */
 export interface EngineCandidate {
@@ -15,6 +15,7 @@ export interface Attempt {
   readonly endpoint: string;
   readonly source: string;
   readonly error: string;
+  readonly reason: EngineErrorReason;
 }
 
 export type Selection =
@@ -33,7 +34,7 @@ export function engineCandidates(environment: EndpointEnvironment = currentEnvir
     }));
   } catch (err) {
     // An unusable DOCKER_HOST is reported as the one thing that was tried, with why.
-    const error = err instanceof Error ? err : new Error(String(err));
+    const error = new EngineError(err instanceof Error ? err.message : String(err), 'config', { cause: err });
     return [{ endpoint: environment.env.DOCKER_HOST ?? '', source: 'DOCKER_HOST', create: () => Promise.reject(error) }];
   }
 }
@@ -49,7 +50,12 @@ export async function selectEngine(candidates: readonly EngineCandidate[], probe
       return { engine, info, attempts };
     } catch (err) {
       engine?.dispose();
-      attempts.push({ endpoint: candidate.endpoint, source: candidate.source, error: err instanceof Error ? err.message : String(err) });
+      attempts.push({
+        endpoint: candidate.endpoint,
+        source: candidate.source,
+        error: err instanceof Error ? err.message : String(err),
+        reason: isEngineError(err) ? err.reason : 'failed',
+      });
     }
   }
   return { attempts };
@@ -61,4 +67,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, endpoint: string): Prom
     timer = setTimeout(() => reject(new EngineError(`The engine at ${endpoint} did not answer within ${ms / 1000} s.`, 'unreachable')), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The reason that best tells the user what to fix, when every candidate failed. */
+export function mainReason(attempts: readonly Attempt[]): EngineErrorReason {
+  const byUsefulness: EngineErrorReason[] = ['config', 'permission', 'tls', 'version', 'unreachable', 'failed', 'absent'];
+  return byUsefulness.find((r) => attempts.some((a) => a.reason === r)) ?? 'absent';
 }

@@ -86,13 +86,10 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Dis
         this.view.message = undefined;
         break;
       case 'unavailable':
-        this.view.message = describeUnavailable(state);
+        // The welcome content (package.json viewsWelcome, chosen by the stevedore.engineProblem
+        // context key) explains it; a message would hide it.
+        this.view.message = undefined;
         break;
     }
   }
-}
-
-function describeUnavailable(state: Extract<ConnectionState, { status: 'unavailable' }>): string {
-  const tried = state.attempts.map((a) => `• ${a.source}: ${a.error}`).join('\n');
-  return `No container engine answered. Tried:\n${tried}\nTrying again in ${Math.round(state.retryInMs / 1000)} s.`;
 }

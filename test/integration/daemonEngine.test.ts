@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { DaemonEngine } from '../../src/engine/daemon/daemonEngine';
 import { resolveEndpoints } from '../../src/engine/daemon/endpoint';
 import type { EngineEvent } from '../../src/engine/engine';
-import { EngineError } from '../../src/engine/engine';
+import { isEngineError } from '../../src/engine/engine';
 import { baseImage, docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
 
 describe('DaemonEngine against the real Docker daemon', { skip: skipUnlessAvailable(dockerMissing()) }, () => {
@@ -98,7 +98,7 @@ describe('DaemonEngine against the real Docker daemon', { skip: skipUnlessAvaila
 
   test('a missing container is reported with the daemon\'s own words', async () => {
     await assert.rejects(engine.inspectContainer('stevedore-no-such-container'), (err: unknown) => {
-      assert.ok(err instanceof EngineError);
+      assert.ok(isEngineError(err));
       assert.equal(err.reason, 'notFound');
       assert.match(err.message, /^Could not inspect container stevedore-no-such-container: No such container: stevedore-no-such-container\.$/);
       return true;
@@ -109,6 +109,6 @@ describe('DaemonEngine against the real Docker daemon', { skip: skipUnlessAvaila
     const nowhere = new DaemonEngine({ url: 'unix:///tmp/stevedore-nothing-here.sock', source: 'test', transport: { kind: 'socket', path: '/tmp/stevedore-nothing-here.sock' } });
     await assert.rejects(nowhere.info(), /^EngineError: Cannot reach the container engine at unix:\/\/\/tmp\/stevedore-nothing-here\.sock: there is no socket there\. Start Docker/);
     const refused = new DaemonEngine({ url: 'tcp://127.0.0.1:1', source: 'test', transport: { kind: 'tcp', host: '127.0.0.1', port: 1 } });
-    await assert.rejects(refused.info(), (err: unknown) => err instanceof EngineError && err.reason === 'unreachable' && /connection was refused/.test(err.message));
+    await assert.rejects(refused.info(), (err: unknown) => isEngineError(err) && err.reason === 'unreachable' && /connection was refused/.test(err.message));
   });
 });

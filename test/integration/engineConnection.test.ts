@@ -1,41 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { resolveEndpoints } from '../../src/engine/daemon/endpoint';
 import type { EngineObjectType } from '../../src/engine/engine';
 import { EngineConnection, type ConnectionState } from '../../src/engine/engineConnection';
 import { engineCandidates } from '../../src/engine/engineSelection';
+import { DaemonProxy, daemonTarget } from '../support/daemonProxy';
 import { docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
-
-/** A unix socket in front of the daemon that the test can cut and restore, like a daemon restart. */
-class DaemonProxy {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  constructor(readonly socketPath: string, private readonly target: net.NetConnectOpts) {}
-
-  async open(): Promise<void> {
-    fs.rmSync(this.socketPath, { force: true });
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.target);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.socketPath, resolve));
-  }
-
-  async cut(): Promise<void> {
-    const closed = new Promise((r) => this.server?.close(r));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
-}
 
 function until(connection: EngineConnection, status: ConnectionState['status'], ms: number): Promise<ConnectionState> {
   return new Promise((resolve, reject) => {
@@ -75,10 +47,8 @@ describe('EngineConnection against the real daemon', { skip: skipUnlessAvailable
   });
 
   test('a daemon that goes away mid-stream is reported with the reason, and found again when it is back', async () => {
-    const [daemon] = resolveEndpoints();
-    const target: net.NetConnectOpts = daemon.transport.kind === 'socket' ? { path: daemon.transport.path } : daemon.transport.kind === 'tcp' ? { host: daemon.transport.host, port: daemon.transport.port } : assert.fail('ssh test daemon');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-proxy-'));
-    const proxy = new DaemonProxy(path.join(dir, 'docker.sock'), target);
+    const proxy = new DaemonProxy(path.join(dir, 'docker.sock'), daemonTarget());
     await proxy.open();
     const connection = new EngineConnection({
       candidates: () => engineCandidates({ env: { DOCKER_HOST: `unix://${proxy.socketPath}` }, platform: 'linux', homedir: os.homedir() }),

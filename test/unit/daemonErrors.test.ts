@@ -9,7 +9,7 @@ const sys = (code: string) => Object.assign(new Error(`connect ${code} /var/run/
 describe('engine errors say what failed, why, and what to do', () => {
   test('no socket', () => {
     const e = toEngineError(sys('ENOENT'), at, 'list images');
-    assert.equal(e.reason, 'unreachable');
+    assert.equal(e.reason, 'absent');
     assert.match(e.message, /^Cannot reach the container engine at unix:\/\/\/var\/run\/docker\.sock: there is no socket there\. Start Docker/);
   });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Engine, EngineEvent, EngineObjectType } from '../../src/engine/engine';
+import type { Engine, EngineErrorReason, EngineEvent, EngineObjectType } from '../../src/engine/engine';
 import { EngineError } from '../../src/engine/engine';
 import { EngineConnection, type ConnectionState } from '../../src/engine/engineConnection';
-import type { EngineCandidate } from '../../src/engine/engineSelection';
+import { mainReason, type EngineCandidate } from '../../src/engine/engineSelection';
 
 /** A scripted engine: the connection logic is pure, so a fake is fair here. */
 class ScriptedEngine {
@@ -86,11 +86,12 @@ describe('EngineConnection', () => {
     connection.onDidChangeState((s) => states.push(s));
     const first = await connection.connect();
     assert.equal(first.status, 'unavailable');
-    assert.deepEqual(first.status === 'unavailable' && first.attempts, [{ endpoint: 'unix:///d', source: 'the default Docker socket', error: 'Cannot reach unix:///d: refused.' }]);
+    assert.deepEqual(first.status === 'unavailable' && first.attempts, [{ endpoint: 'unix:///d', source: 'the default Docker socket', error: 'Cannot reach unix:///d: refused.', reason: 'unreachable' }]);
     answers = true;
     await tick(100);
     assert.equal(connection.state.status, 'connected');
-    assert.deepEqual(states.map((s) => s.status), ['connecting', 'unavailable', 'connecting', 'connected']);
+    // Automatic retries do not go back to `connecting`: the views keep explaining until one works.
+    assert.deepEqual(states.map((s) => s.status), ['connecting', 'unavailable', 'connected']);
     connection.dispose();
   });
 
@@ -106,5 +107,17 @@ describe('EngineConnection', () => {
     await tick(60);
     assert.equal(connection.state.status, 'connected');
     connection.dispose();
+  });
+});
+
+describe('the reason shown when no engine answers', () => {
+  const tried = (...reasons: EngineErrorReason[]) => reasons.map((reason, i) => ({ endpoint: `e${i}`, source: `s${i}`, error: 'x', reason }));
+
+  test('the one the user can act on wins over a socket that is simply absent', () => {
+    assert.equal(mainReason(tried('absent', 'absent')), 'absent');
+    assert.equal(mainReason(tried('absent', 'permission', 'absent')), 'permission');
+    assert.equal(mainReason(tried('unreachable', 'tls')), 'tls');
+    assert.equal(mainReason(tried('config')), 'config');
+    assert.equal(mainReason([]), 'absent');
   });
 });

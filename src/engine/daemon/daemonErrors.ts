@@ -1,4 +1,4 @@
-import { EngineError } from '../engine';
+import { EngineError, isEngineError } from '../engine';
 
 interface NodeLikeError {
   code?: string;
@@ -15,13 +15,13 @@ const TLS_CODES = /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SI
  * do. `endpoint` is the URL the user knows (never with credentials in it).
  */
 export function toEngineError(err: unknown, endpoint: string, doing: string): EngineError {
-  if (err instanceof EngineError) return err;
+  if (isEngineError(err)) return err;
   const e = (err ?? {}) as NodeLikeError;
   const code = e.code ?? '';
   const daemonMessage = e.json?.message ?? (typeof e.reason === 'string' ? e.reason : undefined);
   const cannotReach = `Cannot reach the container engine at ${endpoint}`;
   if (code === 'ENOENT') {
-    return new EngineError(`${cannotReach}: there is no socket there. Start Docker (or Podman's API service), or point DOCKER_HOST at your engine.`, 'unreachable', { cause: err });
+    return new EngineError(`${cannotReach}: there is no socket there. Start Docker (or Podman's API service), or point DOCKER_HOST at your engine.`, 'absent', { cause: err });
   }
   if (code === 'EACCES' || code === 'EPERM') {
     return new EngineError(`${cannotReach}: permission denied. Add your user to the docker group (then log in again), or use a socket you can open.`, 'permission', { cause: err });

@@ -2,8 +2,9 @@
 # The real services the integration and end-to-end tests run against, on loopback:
 #   dockerd (Debian's docker.io) on its own socket, a plain registry, a TLS + htpasswd registry,
 #   and the busybox:local base image (nothing can be pulled from Docker Hub here).
-# Usage (as root on Debian): scripts/test-services.sh up | down | env
-#   up   installs what is missing, starts everything, writes $STATE/env (sourced by scripts/test.mjs)
+# Usage (as root on Debian): scripts/test-services.sh install | up | down | env
+#   install  installs the Debian packages the tests need (also done by up)
+#   up       installs what is missing, starts everything, writes $STATE/env (read by scripts/test.mjs)
 #   down stops what `up` started, by PID only, and removes $STATE
 # A Docker daemon that already answers on /var/run/docker.sock is reused and never stopped.
 set -euo pipefail
@@ -21,7 +22,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 install_packages() {
   local need=() p
-  for p in docker.io docker-registry busybox-static apache2-utils chromium openssl curl iproute2 python3; do
+  # chromium drives the e2e tests; libkrb5-dev, g++ and make build code-server's native addons.
+  for p in docker.io docker-registry busybox-static apache2-utils chromium openssl curl iproute2 python3 libkrb5-dev g++ make; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
   ((${#need[@]})) || return 0
@@ -118,7 +120,12 @@ down() {
 
 up() {
   [ "$(id -u)" = 0 ] || { echo "test-services.sh up needs root (it installs packages and starts dockerd)" >&2; exit 1; }
-  [ -f "$STATE/env" ] && { echo "[test-services] already up: $STATE/env"; return 0; }
+  if [ -f "$STATE/env" ]; then
+    if docker -H "$(sed -n 's/^DOCKER_HOST=//p' "$STATE/env")" info >/dev/null 2>&1; then
+      echo "[test-services] already up: $STATE/env"; return 0
+    fi
+    down   # what is left of an earlier run that did not stop cleanly
+  fi
   mkdir -p "$STATE"
   install_packages
   start_dockerd
@@ -138,8 +145,9 @@ ENV
 }
 
 case "${1:-}" in
+  install) install_packages ;;
   up) up ;;
   down) down ;;
   env) cat "$STATE/env" ;;
-  *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
+  *) echo "usage: $0 install|up|down|env" >&2; exit 2 ;;
 esac

@@ -12,8 +12,9 @@ CACHE=${STEVEDORE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stevedore-test}
 STAMP="$CACHE/code-server-$CODE_SERVER_VERSION-node-$NODE_VERSION.ok"
 [ -f "$STAMP" ] && { echo "code-server $CODE_SERVER_VERSION already installed in $CACHE"; exit 0; }
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 need=()
-for p in chromium libkrb5-dev g++ make python3; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+for p in chromium libkrb5-dev g++ make python3; do installed "$p" || need+=("$p"); done
 if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -20,11 +20,14 @@ waitfor() { # waitfor SECONDS CMD...
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# A removed package keeps a dpkg status ("deinstall ok config-files"): only "install ok installed" counts.
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
 install_packages() {
   local need=() p
   # chromium drives the e2e tests; libkrb5-dev, g++ and make build code-server's native addons.
   for p in docker.io docker-registry busybox-static apache2-utils chromium openssl curl iproute2 python3 libkrb5-dev g++ make; do
-    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+    installed "$p" || need+=("$p")
   done
   ((${#need[@]})) || return 0
   log "installing ${need[*]}"

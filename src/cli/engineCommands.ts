@@ -1,0 +1,55 @@
+import type { ContainerSummary, Engine, EngineInfo, ImageSummary } from '../engine/engine';
+import { engineCandidates, selectEngine } from '../engine/engineSelection';
+import { humanDuration, humanSize } from '../engine/humanize';
+import { CliError, hasFlag, print, table, type CliCommand } from './cliCommand';
+
+/** Runs `body` with the engine the docker CLI would use; says what was tried when none answers. */
+async function withEngine(body: (engine: Engine, info: EngineInfo) => Promise<void>): Promise<number> {
+  const selection = await selectEngine(engineCandidates());
+  if (!selection.engine) {
+    const tried = selection.attempts.map((a) => `  ${a.source}: ${a.error}`).join('\n');
+    throw new CliError(`no container engine answered. Tried:\n${tried}`);
+  }
+  try {
+    await body(selection.engine, selection.info);
+    return 0;
+  } finally {
+    selection.engine.dispose();
+  }
+}
+
+function imageRows(image: ImageSummary): string[][] {
+  const row = (name: string) => [name, image.id.replace(/^sha256:/, '').slice(0, 12), `${humanDuration(Date.now() - image.created)} ago`, humanSize(image.size)];
+  return image.tags.length ? image.tags.map(row) : [row('<none>:<none>')];
+}
+
+function containerRow(c: ContainerSummary): string[] {
+  return [c.id.slice(0, 12), c.image, c.status, c.name];
+}
+
+export const engineCommands: readonly CliCommand[] = [
+  {
+    name: 'info',
+    summary: 'the engine in use and how it was found',
+    run: (args) => withEngine((engine, info) => {
+      print(hasFlag(args, '--json'), { ...info, endpoint: engine.endpoint }, () => `${info.product} (API ${info.apiVersion}, ${info.os}/${info.arch}) at ${engine.endpoint}`);
+      return Promise.resolve();
+    }),
+  },
+  {
+    name: 'images',
+    summary: 'list images [--json]',
+    run: (args) => withEngine(async (engine) => {
+      const images = await engine.listImages();
+      print(hasFlag(args, '--json'), images, () => table(['REPOSITORY:TAG', 'IMAGE ID', 'CREATED', 'SIZE'], images.flatMap(imageRows)));
+    }),
+  },
+  {
+    name: 'ps',
+    summary: 'list containers, running and stopped [--json]',
+    run: (args) => withEngine(async (engine) => {
+      const containers = await engine.listContainers();
+      print(hasFlag(args, '--json'), containers, () => table(['CONTAINER ID', 'IMAGE', 'STATUS', 'NAME'], containers.map(containerRow)));
+    }),
+  },
+];

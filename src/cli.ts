@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { CliError, type CliCommand } from './cli/cliCommand';
 import { engineCommands } from './cli/engineCommands';
+import { lintCommand } from './cli/lintCommand';
 
-const COMMANDS: readonly CliCommand[] = [...engineCommands];
+const COMMANDS: readonly CliCommand[] = [...engineCommands, lintCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

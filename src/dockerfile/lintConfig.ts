@@ -40,7 +40,7 @@ export function parseLintConfig(text: string, source = '.hadolint.yaml'): LintCo
   const list = (key: string, value: unknown): string[] => {
     if (value === undefined || value === null) return [];
     if (typeof value === 'string') return [value];
-    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
     throw new LintConfigError(`${source}: "${key}" must be a list of strings.`);
   };
   const override: Partial<Record<Exclude<Severity, 'ignore'>, string[]>> = {};
@@ -62,7 +62,7 @@ export function parseLintConfig(text: string, source = '.hadolint.yaml'): LintCo
   }
   const threshold = doc['failure-threshold'];
   if (threshold !== undefined && (typeof threshold !== 'string' || !THRESHOLDS.has(threshold))) {
-    throw new LintConfigError(`${source}: failure-threshold is "${String(threshold)}"; use error, warning, info, style, ignore or none.`);
+    throw new LintConfigError(`${source}: failure-threshold is ${JSON.stringify(threshold)}; use error, warning, info, style, ignore or none.`);
   }
   const bool = (key: string): boolean => {
     const v = doc[key];

@@ -10,7 +10,7 @@ const DIRECTIVE_LINE = /^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9_-]*)[ \t]*=[ \t]*(.*?)
 class ParsedInstruction implements Instruction {
   private cachedWords?: Word[];
   private cachedJson?: JsonArgs | null;
-  readonly argsText: string;
+  private cachedArgs?: string;
 
   constructor(
     readonly keyword: string,
@@ -26,8 +26,10 @@ class ParsedInstruction implements Instruction {
     readonly index: number,
     private readonly escape: string,
     readonly trigger?: Instruction,
-  ) {
-    this.argsText = text.text.slice(argsStart).trimEnd();
+  ) {}
+
+  get argsText(): string {
+    return (this.cachedArgs ??= this.text.text.slice(this.argsStart).trimEnd());
   }
 
   get words(): readonly Word[] {

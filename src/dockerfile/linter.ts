@@ -49,6 +49,10 @@ export function lintDockerfile(text: string, options: LintOptions = {}): LintRes
     report(rule: string, range: Range, instruction?: Instruction, message?: string) {
       raw.push({ rule, severity: 'error', message: message ?? ruleInfo(rule)?.message ?? rule, range, instruction: instruction?.index });
     },
+    enabled(rule: string) {
+      const s = severityOf(rule);
+      return s !== 'off' && s !== 'ignore' && !pragmas.global.has(rule);
+    },
   };
   for (const check of CHECKS) check(ctx);
   for (const range of pragmas.inline) raw.push({ rule: 'DL1001', severity: 'ignore', message: ruleInfo('DL1001')!.message, range });
@@ -60,7 +64,7 @@ export function lintDockerfile(text: string, options: LintOptions = {}): LintRes
     if (!config.disableIgnorePragma && f.instruction !== undefined && pragmas.byInstruction.get(f.instruction)?.has(f.rule)) continue;
     findings.push({ ...f, severity });
   }
-  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
+  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
   return { doc, model, findings };
 }
 

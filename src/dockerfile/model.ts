@@ -52,6 +52,7 @@ export function buildModel(doc: Dockerfile): DockerfileModel {
   const stageOf: number[] = [];
   const variables: VariableDeclaration[] = [];
   let current: { instructions: Instruction[] } | undefined;
+  const firstByName = new Map<string, number>();
   for (const ins of doc.instructions) {
     if (ins.keyword === 'FROM') {
       const words = ins.words;
@@ -60,10 +61,12 @@ export function buildModel(doc: Dockerfile): DockerfileModel {
       const nameWord = asAt > 0 ? words[asAt + 1] : undefined;
       const instructions: Instruction[] = [];
       const imageName = image?.value.toLowerCase();
-      const parent = imageName === undefined ? undefined : stages.findIndex((s) => s.name === imageName);
+      const parent = imageName === undefined ? undefined : firstByName.get(imageName);
+      const name = nameWord?.value.toLowerCase();
+      if (name !== undefined && !firstByName.has(name)) firstByName.set(name, stages.length);
       stages.push({
         index: stages.length, from: ins, image, imageRef: image ? parseImageReference(image.value) : undefined,
-        name: nameWord?.value.toLowerCase(), nameWord, parent: parent === undefined || parent < 0 ? undefined : parent, instructions,
+        name, nameWord, parent, instructions,
       });
       current = { instructions };
     } else current?.instructions.push(ins);

@@ -1,5 +1,8 @@
 import type { Flag, JsonArgs, Word } from './syntax';
 
+/** Runs of characters that are neither blank, quote nor the escape character, for each escape character. */
+const PLAIN_BACKSLASH = /[^ \t\r\n\f\v\ufeff'"\\]+/y;
+const PLAIN_BACKTICK = /[^ \t\r\n\f\v\ufeff'"`]+/y;
 const SPACE = 32;
 const TAB = 9;
 
@@ -46,8 +49,12 @@ export function readWord(text: string, start: number, escape: string, end = text
       }
       i++;
     } else {
-      value += text[i];
-      i++;
+      const plain = esc === 92 ? PLAIN_BACKSLASH : PLAIN_BACKTICK;
+      plain.lastIndex = i;
+      let j = plain.test(text) ? plain.lastIndex : i + 1;
+      if (j > end) j = end;
+      value += text.slice(i, j);
+      i = j;
     }
   }
   if (i > end) i = end;

@@ -17,6 +17,9 @@ const BOOLEAN_FLAGS = new Set(['link', 'parents', 'keep-git-dir', 'unpack']);
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const SIGNALS = new Set(['ABRT', 'ALRM', 'BUS', 'CHLD', 'CLD', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'IO', 'IOT', 'KILL', 'PIPE', 'POLL', 'PROF', 'PWR', 'QUIT', 'SEGV',
   'STKFLT', 'STOP', 'SYS', 'TERM', 'TRAP', 'TSTP', 'TTIN', 'TTOU', 'UNUSED', 'URG', 'USR1', 'USR2', 'VTALRM', 'WINCH', 'XCPU', 'XFSZ']);
+const JSON_FORMS = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'VOLUME', 'COPY', 'ADD', 'SHELL']);
+/** The instructions whose words the checks below read; RUN, CMD and the rest are not split into words. */
+const WORD_CHECKED = new Set(['FROM', 'EXPOSE', 'STOPSIGNAL', 'ENV', 'LABEL', 'ARG', 'SHELL', 'COPY', 'ADD', 'HEALTHCHECK', 'ONBUILD']);
 const MOUNT_TYPES = new Set(['bind', 'cache', 'tmpfs', 'secret', 'ssh']);
 const MOUNT_KEYS = new Set(['type', 'target', 'dst', 'destination', 'source', 'src', 'from', 'ro', 'readonly', 'rw', 'readwrite', 'id', 'sharing', 'mode', 'uid', 'gid',
   'required', 'env', 'size', 'relabel', 'bind-propagation']);
@@ -47,13 +50,13 @@ function checkInstruction(ctx: RuleContext, ins: Instruction, owner: Instruction
     ctx.report('DF002', ins.keywordRange, owner, `${ins.keyword} needs at least one argument.`);
     return;
   }
-  checkFlags(ctx, ins, owner);
-  const words = ins.words;
+  if (ins.flags.length) checkFlags(ctx, ins, owner);
   const text = ins.text.text;
-  const looksJson = /^\s*\[/.test(ins.argsText);
-  if (looksJson && !ins.json && ['RUN', 'CMD', 'ENTRYPOINT', 'VOLUME', 'COPY', 'ADD', 'SHELL'].includes(ins.keyword)) {
+  if (text.charCodeAt(ins.argsStart) === 91 /* [ */ && !ins.json && JSON_FORMS.has(ins.keyword)) {
     report('DF009', ins.argsStart, text.trimEnd().length, `${ins.keyword} looks like JSON but is not valid JSON (use double quotes, commas, no trailing comma): Docker runs it as a shell command line instead.`);
   }
+  if (!WORD_CHECKED.has(ins.keyword)) return;
+  const words = ins.words;
   switch (ins.keyword) {
     case 'FROM': {
       if (!(words.length === 1 || (words.length === 3 && words[1].value.toLowerCase() === 'as'))) {

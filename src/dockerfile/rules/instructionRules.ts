@@ -59,8 +59,10 @@ function sourcesOf(ins: { json?: { values: readonly string[] }; words: readonly 
 function checkEnvSelfReference(ctx: RuleContext, ins: Parameters<typeof keyValues>[0]): void {
   const pairs = keyValues(ins);
   if (pairs.length < 2) return;
-  const before = new Set(ctx.model.variables.filter((v) => v.instruction.index < ins.index && v.stage === ctx.model.stageOf[ins.index]).map((v) => v.name));
   const refs = variableReferences(ins, ctx.doc.escape);
+  if (!refs.some((r) => pairs.some((p) => p.key === r.name))) return;
+  const stage = ctx.model.stageOf[ins.index];
+  const before = new Set(ctx.model.variables.filter((v) => v.instruction.index < ins.index && v.stage === stage).map((v) => v.name));
   for (let i = 1; i < pairs.length; i++) {
     const valueStart = pairs[i].valueStart;
     if (valueStart === undefined) continue;

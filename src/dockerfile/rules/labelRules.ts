@@ -21,7 +21,7 @@ export function checkLabels(ctx: RuleContext): void {
     if (stage.parent !== undefined) referenced.add(stage.parent);
     for (const ins of stage.instructions) {
       const from = ins.flags.find((f) => f.name === 'from')?.value?.toLowerCase();
-      const source = from === undefined ? undefined : model.stages.find((s) => s.name === from || String(s.index) === from);
+      const source = from === undefined ? undefined : (model.stageByName(from) ?? (/^\d+$/.test(from) ? model.stages[Number(from)] : undefined));
       if (source) referenced.add(source.index);
     }
   }

@@ -35,6 +35,8 @@ export interface RuleContext {
   /** Every RUN (ONBUILD RUN triggers included) whose shell is POSIX, with its parsed shell. */
   readonly runs: readonly RunShell[];
   report(rule: string, range: Range, instruction?: Instruction, message?: string): void;
+  /** False when the rule is off (its default or the configuration): a costly check may skip it. */
+  enabled(rule: string): boolean;
 }
 
 export type RuleCheck = (ctx: RuleContext) => void;

@@ -36,7 +36,7 @@ export function checkStages(ctx: RuleContext): void {
     workdirSet.set(stage.index, workdir);
     healthy.set(stage.index, healthcheck);
     if (lastUser && isRoot(lastUser.argsText)) ctx.report('DL3002', headRange(lastUser), lastUser);
-    if (!healthcheck) ctx.report('DL3057', headRange(stage.from), stage.from);
+    if (!healthcheck && ctx.enabled('DL3057')) ctx.report('DL3057', headRange(stage.from), stage.from);
   }
 }
 
@@ -56,8 +56,8 @@ function checkCopyFrom(ctx: RuleContext, ins: Instruction, stageIndex: number, s
   }
   if (/^\d+$/.test(value) && Number(value) < stageIndex) return;
   if (/[/:@$.]/.test(value)) return;
-  const earlier = ctx.model.stages.slice(0, stageIndex).some((s) => s.name === value);
-  if (!earlier) ctx.report('DL3022', range, ins, `COPY --from should reference a previously defined FROM alias: no stage before this one is named "${from.value}".`);
+  const named = ctx.model.stageByName(value);
+  if (!named || named.index >= stageIndex) ctx.report('DL3022', range, ins, `COPY --from should reference a previously defined FROM alias: no stage before this one is named "${from.value}".`);
 }
 
 function checkRelativeDestination(ctx: RuleContext, ins: Instruction): void {

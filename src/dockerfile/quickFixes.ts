@@ -207,11 +207,10 @@ function dropSudo(model: DockerfileModel, f: Finding, ins: Instruction): QuickFi
 
 /** `# hadolint ignore=RULE` above the instruction, or the rule added to such a comment already there. */
 function ignoreFix(model: DockerfileModel, f: Finding, ins: Instruction): QuickFix {
-  const above = model.doc.comments.find((c) => c.line === ins.startLine - 1 && /^hadolint\s+ignore\s*=/i.test(c.text));
-  if (above) {
-    const line = model.doc.lines[above.line];
-    const m = /ignore\s*=\s*[A-Za-z0-9_, ]*[A-Za-z0-9_]/i.exec(line)!;
-    const at = { line: above.line, character: m.index + m[0].length };
+  const above = model.doc.comments.find((c) => c.line === ins.startLine - 1);
+  const list = above && /^(\s*#\s*hadolint\s+ignore\s*=\s*[A-Za-z0-9_, ]*[A-Za-z0-9_])\s*(#.*)?$/i.exec(model.doc.lines[above.line]);
+  if (above && list) {
+    const at = { line: above.line, character: list[1].length };
     return { title: `Ignore ${f.rule} for this instruction`, rule: f.rule, edits: [{ range: { start: at, end: at }, newText: `,${f.rule}` }] };
   }
   const at: Position = { line: ins.startLine, character: 0 };

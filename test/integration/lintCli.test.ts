@@ -28,7 +28,7 @@ describe('stevedore lint (the built CLI) on fixture trees', () => {
   test('tty output is hadolint-like, plain without a terminal', () => {
     const r = lint(['tree/services/web/web.Dockerfile']);
     assert.equal(r.stdout, 'tree/services/web/web.Dockerfile:1:6 DL3007 warning: Using latest is prone to errors if the image will ever update. Pin the version explicitly to a release tag.\n');
-    assert.ok(!r.stdout.includes("\x1b"), "no colour codes");
+    assert.ok(!r.stdout.includes('\x1b'), 'no colour codes');
   });
 
   test('gnu and checkstyle formats', () => {

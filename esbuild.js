@@ -30,8 +30,21 @@ const daemonEngineApart = {
   },
 };
 
+/**
+ * The Dockerfile features (parser, rules, docs, js-yaml: ~100 KB) are their own file too, required
+ * when the first Dockerfile opens.
+ * @type {import('esbuild').Plugin}
+ */
+const languageFeaturesApart = {
+  name: 'language-features-apart',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)languageFeatures$/ }, () => ({ path: './languageFeatures.js', external: true }));
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [daemonEngineApart] },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [daemonEngineApart, languageFeaturesApart] },
+  { ...common, entryPoints: ['src/language/languageFeatures.ts'], outfile: 'dist/languageFeatures.js', plugins: [daemonEngineApart] },
   { ...common, entryPoints: ['src/engine/daemon/daemonEngine.ts'], outfile: 'dist/daemonEngine.js' },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', plugins: [daemonEngineApart] },
 ];

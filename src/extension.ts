@@ -5,7 +5,7 @@ import { registerContainerCommands } from './commands/containerCommands';
 import { ContainersModel } from './views/containersTree';
 import { EngineTreeView } from './views/engineTreeView';
 import { ImagesModel } from './views/imagesTree';
-import { registerLanguageFeatures } from './language/languageFeatures';
+import { registerDockerfileFeaturesOnDemand } from './language/dockerfileActivation';
 
 /** Builds the engine connection, the views and the commands; the work happens after activation. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('stevedore.retryConnection', () => connection.connect()),
     vscode.commands.registerCommand('stevedore.showLog', () => log.show()),
     ...registerContainerCommands(connection, log),
-    ...registerLanguageFeatures(connection, log),
+    registerDockerfileFeaturesOnDemand(connection, log),
   );
   void connection.connect();
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);

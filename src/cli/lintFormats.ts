@@ -59,7 +59,7 @@ function sarif(results: readonly FileFindings[], version: string): unknown {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: 'stevedore', version, informationUri: 'https://github.com/hadolint/hadolint/wiki', rules } },
+      tool: { driver: { name: 'stevedore', version, rules } },
       results: results.flatMap((r) => r.findings.map((f) => ({
         ruleId: f.rule,
         ruleIndex: used.indexOf(f.rule),

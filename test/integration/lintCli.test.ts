@@ -43,7 +43,11 @@ describe('stevedore lint (the built CLI) on fixture trees', () => {
     const r = lint(['--format', 'sarif', 'tree']);
     const log = JSON.parse(r.stdout) as { version: string; runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
     const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../fixtures/sarif/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
-    const validate = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false }).compile(schema);
+    const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+    ajv.addFormat('uri', /^[a-z][a-z0-9+.-]*:[^\s]*$/i);
+    ajv.addFormat('uri-reference', /^[^\s]*$/);
+    ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
+    const validate = ajv.compile(schema);
     assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0];

@@ -20,22 +20,39 @@ export interface Range {
  * an offset in `text` back to the source.
  */
 export class LogicalText {
-  /** Parallel arrays: a segment starts at offset starts[i], at (lines[i], chars[i]) in the source. */
-  private readonly starts: number[] = [];
-  private readonly lines: number[] = [];
-  private readonly chars: number[] = [];
+  /** The first segment, which most instructions have alone, without arrays. */
+  private firstLine = 0;
+  private firstChar = 0;
+  private segments = 0;
+  /** Parallel arrays for segments after the first: a segment starts at offset starts[i], at (lines[i], chars[i]). */
+  private starts?: number[];
+  private lines?: number[];
+  private chars?: number[];
   text = '';
 
   append(fragment: string, line: number, character: number): void {
-    this.starts.push(this.text.length);
-    this.lines.push(line);
-    this.chars.push(character);
+    if (this.segments === 0) {
+      this.firstLine = line;
+      this.firstChar = character;
+    } else {
+      if (!this.starts) {
+        this.starts = [0];
+        this.lines = [this.firstLine];
+        this.chars = [this.firstChar];
+      }
+      this.starts.push(this.text.length);
+      this.lines!.push(line);
+      this.chars!.push(character);
+    }
+    this.segments++;
     this.text += fragment;
   }
 
   positionAt(offset: number): Position {
     const starts = this.starts;
-    if (starts.length === 0) return { line: 0, character: 0 };
+    if (!starts) return { line: this.firstLine, character: this.firstChar + offset };
+    const lines = this.lines!;
+    const chars = this.chars!;
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -43,7 +60,7 @@ export class LogicalText {
       if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: this.lines[lo], character: this.chars[lo] + offset - starts[lo] };
+    return { line: lines[lo], character: chars[lo] + offset - starts[lo] };
   }
 
   rangeOf(start: number, end: number): Range {

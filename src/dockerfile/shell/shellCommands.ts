@@ -16,7 +16,16 @@ export function flagNames(cmd: ShellCommand): string[] {
 }
 
 export function hasFlag(cmd: ShellCommand, ...names: string[]): boolean {
-  return flagNames(cmd).some((f) => names.includes(f));
+  for (const a of cmd.args) {
+    const v = a.value;
+    if (v === '--') return false;
+    if (v.length < 2 || v.charCodeAt(0) !== 45) continue;
+    if (v.charCodeAt(1) === 45) {
+      const eq = v.indexOf('=');
+      if (names.includes(eq < 0 ? v.slice(2) : v.slice(2, eq))) return true;
+    } else for (let i = 1; i < v.length; i++) if (names.includes(v[i])) return true;
+  }
+  return false;
 }
 
 /** The command is `name` and one of its words is one of `args` (hadolint's cmdHasArgs). */

@@ -33,10 +33,3 @@ export function parseImageReference(ref: string): ImageReference {
   }
   return { registry, path: rest, tag, digest };
 }
-
-/** The name Docker looks the image up by: `ubuntu` is `docker.io/library/ubuntu`. */
-export function normalizedName(ref: ImageReference): string {
-  const registry = ref.registry ?? 'docker.io';
-  const path = registry === 'docker.io' && !ref.path.includes('/') ? `library/${ref.path}` : ref.path;
-  return `${registry}/${path}`;
-}

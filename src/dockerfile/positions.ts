@@ -22,20 +22,3 @@ export function instructionAt(doc: Dockerfile, line: number): Instruction | unde
   }
   return undefined;
 }
-
-/** The offset in the instruction's text at a position, or -1 when the position is not in its text. */
-export function offsetIn(ins: Instruction, p: Position): number {
-  const text = ins.text.text;
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (before(ins.text.positionAt(mid), p)) lo = mid + 1;
-    else hi = mid;
-  }
-  const at = ins.text.positionAt(lo);
-  if (at.line === p.line && at.character === p.character) return lo;
-  const prev = lo > 0 ? ins.text.positionAt(lo - 1) : undefined;
-  if (prev && prev.line === p.line && prev.character + 1 === p.character) return lo;
-  return -1;
-}

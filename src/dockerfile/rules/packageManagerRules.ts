@@ -13,7 +13,7 @@ function reportCommand(ctx: RuleContext, rule: string, cmd: ShellCommand, run: R
 }
 
 /** A RUN --mount=type=cache whose target is under one of `dirs`. */
-export function hasCacheMount(run: RunShell, ...dirs: string[]): boolean {
+function hasCacheMount(run: RunShell, ...dirs: string[]): boolean {
   return run.instruction.flags.some((f) => f.name === 'mount' && /(^|,)type=cache(,|$)/.test(f.value ?? '')
     && dirs.some((d) => new RegExp(`(^|,)(target|dst|destination)=${d.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`).test(f.value ?? '')));
 }

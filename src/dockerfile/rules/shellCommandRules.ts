@@ -58,7 +58,7 @@ export function checkRunSequence(ctx: RuleContext): void {
 }
 
 /** SHELL ["/bin/bash", "-o", "pipefail", "-c"] (or -eo, -euxo), or a shell that is not POSIX at all. */
-export function shellSetsPipefail(ins: Instruction): boolean {
+function shellSetsPipefail(ins: Instruction): boolean {
   const values = ins.json?.values ?? [];
   if (values.length && NON_POSIX.test(values[0].slice(values[0].lastIndexOf('/') + 1))) return true;
   const shell = values[0]?.slice(values[0].lastIndexOf('/') + 1) ?? '';

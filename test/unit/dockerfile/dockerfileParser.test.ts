@@ -44,3 +44,11 @@ describe('the Dockerfile parser', () => {
     assert.deepEqual(doc.instructions.map((i) => i.keyword), ['FROM', 'RUN', 'RUN', 'RUN']);
   });
 });
+
+describe('Dockerfile names', () => {
+  test('Dockerfile, Containerfile, *.Dockerfile, *.containerfile, Dockerfile.*; not their ignore files', async () => {
+    const { isDockerfileName } = await import('../../../src/dockerfile/dockerfileNames');
+    for (const yes of ['Dockerfile', 'Containerfile', 'api.Dockerfile', 'web.containerfile', 'Dockerfile.dev', 'dockerfile']) assert.ok(isDockerfileName(yes), yes);
+    for (const no of ['Dockerfile.dockerignore', 'api.Dockerfile.dockerignore', '.dockerignore', 'README.md', 'Dockerfiles']) assert.ok(!isDockerfileName(no), no);
+  });
+});

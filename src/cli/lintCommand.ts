@@ -98,7 +98,7 @@ function collectFiles(paths: readonly string[]): string[] {
     } catch (err) {
       throw new CliError(`cannot read the directory ${dir}: ${(err as Error).message}`, 2);
     }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const full = path.join(dir, e.name);
       if (e.isDirectory() && !SKIPPED_DIRS.has(e.name)) walk(full);
       else if (e.isFile() && isDockerfileName(e.name)) files.push(full);

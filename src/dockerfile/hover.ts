@@ -1,4 +1,4 @@
-import { PREDEFINED_ARGS, resolveVariable, variableReferences, type DockerfileModel } from './model';
+import { expandValue, PREDEFINED_ARGS, resolveVariable, variableReferences, type DockerfileModel } from './model';
 import { flagMarkdown, instructionMarkdown } from './instructionDocs';
 import { contains, instructionAt } from './positions';
 import type { Instruction, Position, Range } from './syntax';
@@ -29,24 +29,25 @@ export function hoverAt(model: DockerfileModel, p: Position): HoverInfo | undefi
     const markdown = flagMarkdown(inner.keyword, f.name);
     return markdown ? { kind: 'text', markdown, range } : undefined;
   }
-  for (const ref of variableReferences(ins, doc.escape)) {
-    if (contains(ref.range, p)) return { kind: 'text', markdown: variableMarkdown(model, ref.name, ins), range: ref.range };
+  const stage = ins.keyword === 'FROM' ? model.stages.find((s) => s.from === ins) : undefined;
+  const image = stage?.image;
+  const imageRange = image && ins.text.rangeOf(image.start, image.end);
+  const ref = variableReferences(ins, doc.escape).find((r) => contains(r.range, p));
+  const variable = ref && variableMarkdown(model, ref.name, ins);
+  if (!stage || !image || !imageRange || !contains(imageRange, p)) return ref && variable ? { kind: 'text', markdown: variable, range: ref.range } : undefined;
+  if (image.value.includes('$')) {
+    const expanded = expandValue(model, image.value, ins.index);
+    const head = variable ?? `**${image.value}**`;
+    if (expanded === undefined || expanded.includes('$')) return { kind: 'text', markdown: `${head}  \nthe image is known only at build time (an ARG without default, or --build-arg).`, range: imageRange };
+    return { kind: 'image', image: expanded, markdown: `${head}  \nthe image, with the ARG defaults: \`${expanded}\``, range: imageRange };
   }
-  if (ins.keyword === 'FROM') {
-    const stage = model.stages.find((s) => s.from === ins);
-    const image = stage?.image;
-    if (image && contains(ins.text.rangeOf(image.start, image.end), p)) {
-      const range = ins.text.rangeOf(image.start, image.end);
-      const earlier = model.stageByName(image.value);
-      if (earlier && earlier.index < stage.index) return { kind: 'text', markdown: stageMarkdown(model, earlier.index), range };
-      if (image.value === 'scratch') return { kind: 'text', markdown: '**scratch** — the empty image: no files, no shell. For static binaries.', range };
-      const ref = stage.imageRef!;
-      const parts = [`**${image.value}**`, `registry: ${ref.registry ?? 'docker.io (Docker Hub)'}`, `tag: ${ref.tag ?? (ref.digest ? '(pinned by digest)' : 'none — latest is used')}`];
-      if (ref.digest) parts.push(`digest: \`${ref.digest}\``);
-      return { kind: 'image', image: image.value, markdown: parts.join('  \n'), range };
-    }
-  }
-  return undefined;
+  const earlier = model.stageByName(image.value);
+  if (earlier && earlier.index < stage.index) return { kind: 'text', markdown: stageMarkdown(model, earlier.index), range: imageRange };
+  if (image.value === 'scratch') return { kind: 'text', markdown: '**scratch** — the empty image: no files, no shell. For static binaries.', range: imageRange };
+  const parsed = stage.imageRef!;
+  const parts = [`**${image.value}**`, `registry: ${parsed.registry ?? 'docker.io (Docker Hub)'}`, `tag: ${parsed.tag ?? (parsed.digest ? '(pinned by digest)' : 'none — latest is used')}`];
+  if (parsed.digest) parts.push(`digest: \`${parsed.digest}\``);
+  return { kind: 'image', image: image.value, markdown: parts.join('  \n'), range: imageRange };
 }
 
 function stageMarkdown(model: DockerfileModel, index: number): string {
@@ -63,6 +64,8 @@ function variableMarkdown(model: DockerfileModel, name: string, ins: Instruction
   }
   const d = resolved.declaration;
   const where = `${d.kind} on line ${d.instruction.startLine + 1}${d.stage === -1 ? ' (before the first FROM)' : ''}`;
-  const value = resolved.value === undefined ? 'no default: set it with --build-arg' : `\`${resolved.value}\``;
+  const expanded = resolved.value === undefined ? undefined : expandValue(model, resolved.value, d.instruction.index);
+  const value = resolved.value === undefined ? 'no default: set it with --build-arg'
+    : `\`${resolved.value}\`${expanded !== undefined && expanded !== resolved.value ? ` = \`${expanded}\`` : ''}`;
   return `**$${name}** — ${where}  \nvalue here: ${value}`;
 }

@@ -187,3 +187,24 @@ export function variableReferences(ins: Instruction, escape: string): VariableRe
   }
   return refs;
 }
+
+/**
+ * A value with the variables known at instruction `at` substituted (`$X`, `${X}`, `${X:-default}`);
+ * undefined when one is unknown. Nesting is bounded, so a variable defined through itself stops.
+ */
+export function expandValue(model: DockerfileModel, value: string, at: number, depth = 0): string | undefined {
+  if (!value.includes('$')) return value;
+  if (depth > 8) return undefined;
+  let unknown = false;
+  const out = value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, braced: string | undefined, op: string | undefined, word: string | undefined, plain: string | undefined) => {
+    const name = braced ?? plain!;
+    const resolved = resolveVariable(model, name, at);
+    const own = resolved?.value === undefined ? undefined : expandValue(model, resolved.value, resolved.declaration.instruction.index, depth + 1);
+    const set = own !== undefined && (own !== '' || !op?.startsWith(':'));
+    if (op?.endsWith('-')) return set ? own : (word ?? '');
+    if (op?.endsWith('+')) return set ? (word ?? '') : '';
+    if (own === undefined) unknown = true;
+    return own ?? '';
+  });
+  return unknown ? undefined : out;
+}

@@ -100,3 +100,19 @@ describe('navigation', () => {
     assert.ok(ranges.includes('1-5') && ranges.includes('4-5'));
   });
 });
+
+describe('hover, variables in values and images', () => {
+  test('a value built from other variables shows what it expands to', () => {
+    const m = lintDockerfile('FROM a\nARG V=1.2\nENV DIR=/opt/app-$V\nENV BIN=${DIR}/bin\nRUN echo $BIN').model;
+    assert.match(hoverAt(m, at(4, 11))!.markdown, /ENV on line 4 {2}\nvalue here: `\$\{DIR\}\/bin` = `\/opt\/app-1\.2\/bin`/);
+  });
+
+  test('FROM ${BASE} is resolved with the ARG defaults, so the engine can be asked about that image', () => {
+    const h = hoverAt(lintDockerfile('ARG REPO=debian\nARG TAG=12\nFROM ${REPO}:${TAG:-11}').model, at(2, 7))!;
+    assert.equal(h.kind, 'image');
+    assert.equal(h.kind === 'image' && h.image, 'debian:12');
+    const unknown = hoverAt(lintDockerfile('ARG BASE\nFROM $BASE').model, at(1, 7))!;
+    assert.equal(unknown.kind, 'text');
+    assert.match(unknown.markdown, /known only at build time/);
+  });
+});

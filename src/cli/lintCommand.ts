@@ -15,7 +15,8 @@ const VERSION = '0.1.0';
 const HELP = `Usage: stevedore lint [options] [paths...]
 
 Lints Dockerfiles with hadolint's DL rules and the checks a build makes. A directory is searched
-for Dockerfile, Containerfile, *.Dockerfile, *.containerfile and Dockerfile.*; no path means ".".
+for Dockerfile, Containerfile, *.Dockerfile, *.containerfile and Dockerfile.*; "-" reads standard
+input; no path means ".".
 
 Options:
   -f, --format FORMAT            tty (default), json, sarif, checkstyle, gnu
@@ -105,6 +106,10 @@ function collectFiles(paths: readonly string[]): string[] {
     }
   };
   for (const p of paths) {
+    if (p === '-') {
+      files.push(p);
+      continue;
+    }
     let stat: fs.Stats;
     try {
       stat = fs.statSync(p);
@@ -144,14 +149,14 @@ export const lintCommand: CliCommand = {
     for (const file of files) {
       let text: string;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
       } catch (err) {
         process.stderr.write(`stevedore: cannot read ${file}: ${(err as Error).message}\n`);
         unreadable++;
         continue;
       }
       const { findings } = lintDockerfile(text, { config, ignore: options.ignore });
-      const relative = path.relative(process.cwd(), file);
+      const relative = file === '-' ? '' : path.relative(process.cwd(), file);
       results.push({ file: relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file, findings });
     }
     process.stdout.write(formatFindings(options.format, results, { colour: options.colour, version: VERSION }));

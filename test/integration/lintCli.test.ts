@@ -89,6 +89,12 @@ describe('stevedore lint (the built CLI) on fixture trees', () => {
     }
   });
 
+  test('"-" lints standard input', () => {
+    const r = spawnSync(process.execPath, [CLI, 'lint', '--format', 'gnu', '-'], { input: 'FROM debian\n', encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.stdout, 'stevedore:-:1:6: DL3006 warning: Always tag the version of an image explicitly.\n');
+    assert.equal(r.status, 1);
+  });
+
   test('bad input: clear messages, exit 2, no stack trace', () => {
     const cases: [string[], RegExp][] = [
       [['nope/Dockerfile'], /^stevedore: nope\/Dockerfile: no such file or directory\n$/],

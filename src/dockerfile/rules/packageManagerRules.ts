@@ -167,10 +167,16 @@ export function checkPip(ctx: RuleContext): void {
       if (unpinned.length) reportCommand(ctx, 'DL3013', cmd, run, `Pin versions in pip: ${unpinned.map((p) => p.value).join(', ')} (use <package>==<version>, or --requirement <file>).`);
     }
     const stage = ctx.model.stageOf[run.instruction.index];
-    const noCache = words.includes('--no-cache-dir') || noCacheStages.has(stage) || /PIP_NO_CACHE_DIR=(1|true|on|yes)/i.test(run.instruction.argsText)
-      || hasCacheMount(run, '/root/.cache/pip', '/root/.cache');
+    const noCache = words.includes('--no-cache-dir') || noCacheStages.has(stage) || setsNoCacheDir(run, cmd) || hasCacheMount(run, '/root/.cache/pip', '/root/.cache');
     if (!noCache) reportCommand(ctx, 'DL3042', cmd, run);
   });
+}
+
+/** PIP_NO_CACHE_DIR set truthy for this pip: as its own assignment, through env, or exported earlier in the RUN. */
+function setsNoCacheDir(run: RunShell, pip: ShellCommand): boolean {
+  const truthy = (assignment: string) => assignment.startsWith('PIP_NO_CACHE_DIR=') && TRUTHY.has(assignment.slice('PIP_NO_CACHE_DIR='.length));
+  if (pip.assignments.some(truthy)) return true;
+  return run.commands.some((c) => c.name === 'export' && c.start < pip.start && run.sourceOf(c) === run.sourceOf(pip) && c.args.some((a) => truthy(a.value)));
 }
 
 export function checkNpmGemYarnGo(ctx: RuleContext): void {

@@ -208,9 +208,10 @@ class Parser {
 
   private emit(words: RawWord[], start: number, end: number, nested: boolean): void {
     let k = 0;
+    const assignments: string[] = [];
     for (;;) {
       while (k < words.length && words[k].plainStart && PREFIX_KEYWORDS.has(words[k].value)) k++;
-      while (k < words.length && words[k].plainStart && ASSIGNMENT.test(words[k].value)) k++;
+      while (k < words.length && words[k].plainStart && ASSIGNMENT.test(words[k].value)) assignments.push(words[k++].value);
       if (k < words.length && words[k].plainStart && PREFIX_KEYWORDS.has(words[k].value)) continue;
       break;
     }
@@ -226,13 +227,14 @@ class Parser {
       k++;
       while (k < words.length - 1 && (words[k].value.startsWith('-') || (name === 'env' && ASSIGNMENT.test(words[k].value)) || (name === 'timeout' && /^\d/.test(words[k].value)))) {
         const option = words[k].value;
+        if (name === 'env' && !option.startsWith('-')) assignments.push(option);
         k++;
         if (option === '--') break;
         if (withValue.has(option) && k < words.length - 1) k++;
       }
     }
     const nameWord = words[k];
-    this.commands.push({ name: basename(nameWord.value), nameWord, args: words.slice(k + 1), wrappers, start, end: words[words.length - 1].end > end ? words[words.length - 1].end : end, nested });
+    this.commands.push({ name: basename(nameWord.value), nameWord, args: words.slice(k + 1), wrappers, assignments, start, end: words[words.length - 1].end > end ? words[words.length - 1].end : end, nested });
   }
 
   private skipHeredocBodies(i: number, heredocs: { delimiter: string; stripTabs: boolean }[]): number {

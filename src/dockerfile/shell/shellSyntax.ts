@@ -19,6 +19,8 @@ export interface ShellCommand {
   readonly args: readonly ShellWord[];
   /** Prefix commands that ran it: `sudo apt-get install` has name apt-get and wrappers [sudo]. */
   readonly wrappers: readonly string[];
+  /** `NAME=value` words set for this command only (before it, or given to `env`), quotes removed. */
+  readonly assignments: readonly string[];
   /** The span of the whole simple command, assignments and wrappers included. */
   readonly start: number;
   readonly end: number;

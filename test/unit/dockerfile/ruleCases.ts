@@ -88,8 +88,8 @@ export const RULE_CASES: Readonly<Record<string, RuleCases>> = {
   DL3040: { hit: [`${F}RUN dnf install -y httpd-2.4`, `${F}RUN microdnf install -y httpd-2.4`], miss: [`${F}RUN dnf install -y httpd-2.4 && dnf clean all`, `${F}RUN microdnf install -y httpd-2.4 && microdnf clean all`, `${F}RUN --mount=type=cache,target=/var/cache/dnf dnf install -y httpd-2.4`] },
   DL3041: { hit: [`${F}RUN dnf install -y httpd && dnf clean all`], miss: [`${F}RUN dnf install -y httpd-2.4.57 && dnf clean all`, `${F}RUN dnf module install -y nodejs:18 && dnf clean all`] },
   DL3042: {
-    hit: [`${F}RUN pip install flask==3.0`, `${F}RUN python -m pip install flask==3.0`],
-    miss: [`${F}RUN pip install --no-cache-dir flask==3.0`, `${F}ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0`, `${F}RUN pipx install black`, `${F}RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0`, `${F}RUN PIP_NO_CACHE_DIR=1 pip install flask==3.0`],
+    hit: [`${F}RUN pip install flask==3.0`, `${F}RUN python -m pip install flask==3.0`, `${F}RUN echo PIP_NO_CACHE_DIR=1 && pip install flask==3.0`, `${F}RUN PIP_NO_CACHE_DIR=0 pip install flask==3.0`],
+    miss: [`${F}RUN pip install --no-cache-dir flask==3.0`, `${F}ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0`, `${F}RUN pipx install black`, `${F}RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0`, `${F}RUN PIP_NO_CACHE_DIR=1 pip install flask==3.0`, `${F}RUN export PIP_NO_CACHE_DIR=true && pip install flask==3.0`, `${F}RUN env PIP_NO_CACHE_DIR=1 pip install flask==3.0`],
   },
   DL3043: { hit: [`${F}ONBUILD ONBUILD RUN x`, `${F}ONBUILD FROM debian:12`, `${F}ONBUILD MAINTAINER me`], miss: [`${F}ONBUILD RUN make`, `${F}ONBUILD COPY . /src`] },
   DL3044: { hit: [`${F}ENV A=1 B=$A`, `${F}ENV A=1 B="\${A}/x"`], miss: [`${F}ENV A=1\nENV B=$A`, `${F}ENV B=$A A=1`, `${F}ENV A=0\nENV A=1 B=$A`] },

@@ -78,7 +78,30 @@ export interface EngineEvent {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
-export type Operation = 'startContainer' | 'stopContainer' | 'restartContainer' | 'removeContainer';
+/** Progress of a pull, push or build. `id` names the layer when the engine reports per layer. */
+export interface ProgressEvent {
+  readonly id?: string;
+  /** The engine's wording: "Downloading", "Pull complete", "Pushed", "Layer already exists". */
+  readonly status: string;
+  readonly current?: number;
+  readonly total?: number;
+}
+
+/** What a registry needs to let the engine pull or push; never logged or shown. */
+export interface RegistryCredentials {
+  readonly serverAddress: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface TransferOptions {
+  readonly credentials?: RegistryCredentials;
+  readonly signal?: AbortSignal;
+}
+
+export type Operation =
+  | 'startContainer' | 'stopContainer' | 'restartContainer' | 'removeContainer'
+  | 'pullImage' | 'pushImage' | 'tagImage' | 'removeImage';
 
 export interface Engine {
   /** Where this engine lives, as the user would write it: `unix:///var/run/docker.sock`, `bundled`. */
@@ -98,6 +121,15 @@ export interface Engine {
   restartContainer(id: string): Promise<void>;
   removeContainer(id: string, options?: { force?: boolean }): Promise<void>;
 
+  /** Pulls `reference` (Docker's reference syntax); yields progress, throws an EngineError on failure. */
+  pullImage(reference: string, options?: TransferOptions): AsyncIterable<ProgressEvent>;
+  /** Pushes a tagged local image to its registry; a refused login is an EngineError with reason `auth`. */
+  pushImage(reference: string, options?: TransferOptions): AsyncIterable<ProgressEvent>;
+  /** Gives the image `source` the additional name `target` (`repository[:tag]`). */
+  tagImage(source: string, target: string): Promise<void>;
+  /** Removes a tag, or the image when it is the last one (`force` also for images in use). */
+  removeImage(idOrRef: string, options?: { force?: boolean }): Promise<void>;
+
   /**
    * The engine's change feed, from now on, until `signal` aborts (then it ends quietly) or the
    * connection fails (then it throws an EngineError; the caller decides whether to reconnect).
@@ -110,9 +142,10 @@ export interface Engine {
 /**
  * Why something failed. Reaching the engine: `absent` (nothing at that socket), `unreachable`
  * (refused, reset, timed out), `permission`, `tls`, `version` (too old), `config` (DOCKER_HOST or a
- * setting cannot be used). Operations: `notFound`, `conflict`, `failed`.
+ * setting cannot be used). Operations: `auth` (credentials missing or refused), `notFound`,
+ * `conflict`, `failed`.
  */
-export type EngineErrorReason = 'absent' | 'unreachable' | 'permission' | 'tls' | 'version' | 'config' | 'notFound' | 'conflict' | 'failed';
+export type EngineErrorReason = 'absent' | 'unreachable' | 'permission' | 'tls' | 'version' | 'config' | 'auth' | 'notFound' | 'conflict' | 'failed';
 
 /**
  * A failure with a message a user can act on; never holds a secret. Test for it with

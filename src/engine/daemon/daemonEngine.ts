@@ -3,17 +3,22 @@ import * as https from 'node:https';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import type { ContainerSummary, Engine, EngineEvent, EngineInfo, ImageSummary, Inspected, Operation } from '../engine';
+import type { ContainerSummary, Engine, EngineEvent, EngineInfo, ImageSummary, Inspected, Operation, ProgressEvent, RegistryCredentials, TransferOptions } from '../engine';
 import { EngineError } from '../engine';
 import { containerFromInspect, containerFromList, imageFromApi } from './apiModel';
-import { toEngineError } from './daemonErrors';
+import { daemonMessage, toEngineError } from './daemonErrors';
 import type { DaemonEndpoint } from './endpoint';
 import { parseEventStream } from './eventStream';
+import { isAuthFailure, parseProgressStream } from './progressStream';
+import { familiarRepository, parseReference } from '../../core/registry/imageReference';
 
 /** How long a plain request may take before it is reported as a failure (streams have no limit). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-const OPERATIONS: ReadonlySet<Operation> = new Set(['startContainer', 'stopContainer', 'restartContainer', 'removeContainer']);
+const OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
+  'startContainer', 'stopContainer', 'restartContainer', 'removeContainer',
+  'pullImage', 'pushImage', 'tagImage', 'removeImage',
+]);
 
 /** An Engine over the Docker Engine API (Docker, or Podman's compatible service), through dockerode. */
 export class DaemonEngine implements Engine {
@@ -79,6 +84,27 @@ export class DaemonEngine implements Engine {
     await this.call(`remove container ${id}`, (abortSignal) => this.docker.getContainer(id).remove({ force: options.force, abortSignal }));
   }
 
+  pullImage(reference: string, options: TransferOptions = {}): AsyncIterable<ProgressEvent> {
+    // The API takes the whole reference (tag or digest included) in fromImage.
+    return this.transfer(`pull ${reference}`, options, (abortSignal) =>
+      this.docker.createImage(authConfig(options.credentials), { fromImage: reference, abortSignal }) as Promise<Readable>);
+  }
+
+  pushImage(reference: string, options: TransferOptions = {}): AsyncIterable<ProgressEvent> {
+    const ref = parseReference(reference);
+    return this.transfer(`push ${reference}`, options, (abortSignal) =>
+      this.docker.getImage(familiarRepository(ref)).push({ tag: ref.tag ?? 'latest', authconfig: authConfig(options.credentials), abortSignal }) as Promise<Readable>);
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    const ref = parseReference(target);
+    await this.call(`tag ${source} as ${target}`, (abortSignal) => this.docker.getImage(source).tag({ repo: familiarRepository(ref), tag: ref.tag ?? 'latest', abortSignal }));
+  }
+
+  async removeImage(idOrRef: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.call(`remove image ${idOrRef}`, (abortSignal) => this.docker.getImage(idOrRef).remove({ force: options.force, abortSignal }));
+  }
+
   async *events(signal: AbortSignal): AsyncGenerator<EngineEvent> {
     const both = AbortSignal.any([signal, this.lifetime.signal]);
     let stream: Readable;
@@ -105,6 +131,26 @@ export class DaemonEngine implements Engine {
     this.lifetime.abort();
   }
 
+  private async *transfer(doing: string, options: TransferOptions, start: (signal: AbortSignal) => Promise<Readable>): AsyncGenerator<ProgressEvent> {
+    const signal = AbortSignal.any([this.lifetime.signal, ...(options.signal ? [options.signal] : [])]);
+    const refused = (message: string) => new EngineError(
+      `Could not ${doing}: ${message}.${options.credentials ? ' The registry refused the credentials.' : ' Log in to the registry first.'}`, 'auth');
+    let stream: Readable;
+    try {
+      stream = await start(signal);
+    } catch (err) {
+      throw isAuthFailure(daemonMessage(err)) ? refused(daemonMessage(err)) : toEngineError(err, this.endpoint, doing);
+    }
+    try {
+      yield* parseProgressStream(stream, (message) => (isAuthFailure(message) ? refused(message) : new EngineError(`Could not ${doing}: ${message}.`, 'failed')));
+    } catch (err) {
+      if (signal.aborted) throw new EngineError(`Cancelled: ${doing}.`, 'failed', { cause: err });
+      throw toEngineError(err, this.endpoint, doing);
+    } finally {
+      stream.destroy();
+    }
+  }
+
   private async call<T>(doing: string, request: (signal: AbortSignal) => Promise<T>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
     const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(timeoutMs)]);
     try {
@@ -116,6 +162,11 @@ export class DaemonEngine implements Engine {
       throw toEngineError(err, this.endpoint, doing);
     }
   }
+}
+
+/** The daemon wants credentials as X-Registry-Auth; it never sees them otherwise. */
+function authConfig(credentials?: RegistryCredentials): Docker.AuthConfig | undefined {
+  return credentials && { username: credentials.username, password: credentials.password, serveraddress: credentials.serverAddress };
 }
 
 function modemOptions(endpoint: DaemonEndpoint): Docker.DockerOptions {

@@ -173,6 +173,8 @@ export class DaemonEngine implements Engine {
       ConsoleSize: [size.rows, size.columns],
     }));
     const stream = await this.call(`attach to ${command.join(' ')} in ${id}`, () => exec.start({ hijack: true, stdin: true, Tty: true }));
+    // ConsoleSize at create needs API 1.42; a resize works everywhere.
+    await exec.resize({ w: size.columns, h: size.rows }).catch(() => undefined);
     return new DaemonTerminalSession(stream, (w, h) => exec.resize({ w, h }), async () => (await exec.inspect()).ExitCode ?? undefined);
   }
 
@@ -217,17 +219,22 @@ export class DaemonEngine implements Engine {
   }
 
   async imageHistory(idOrRef: string): Promise<HistoryEntry[]> {
-    const raw = await this.call(`read the history of ${idOrRef}`, (abortSignal) => this.docker.getImage(idOrRef).history({ abortSignal }));
-    return (raw as Parameters<typeof historyFromApi>[0][]).map(historyFromApi);
+    // dockerode takes no options here, so the request cannot be aborted; the timeout still reports it.
+    const raw = await this.call(`read the history of ${idOrRef}`, () => this.docker.getImage(idOrRef).history() as Promise<Parameters<typeof historyFromApi>[0][]>);
+    return raw.map(historyFromApi);
   }
 
   async saveImage(reference: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
     const both = AbortSignal.any([this.lifetime.signal, ...(signal ? [signal] : [])]);
+    let stream: Readable;
     try {
-      return (await this.docker.getImage(reference).get({ abortSignal: both })) as unknown as AsyncIterable<Buffer>;
+      stream = (await this.docker.getImage(reference).get()) as Readable;
     } catch (err) {
       throw toEngineError(err, this.endpoint, `save ${reference}`);
     }
+    // dockerode takes no signal for this request: end the stream when asked to.
+    both.addEventListener('abort', () => stream.destroy(), { once: true });
+    return stream;
   }
 
   async pruneImages(options: { all?: boolean } = {}): Promise<PruneResult> {

@@ -13,10 +13,6 @@ declare module 'dockerode' {
     stats(options: { stream: false; abortSignal?: AbortSignal }): Promise<ContainerStats>;
     getArchive(options: { path: string; abortSignal?: AbortSignal }): Promise<NodeJS.ReadableStream>;
   }
-  interface Image {
-    history(options: { abortSignal?: AbortSignal }): Promise<unknown[]>;
-    get(options: { abortSignal?: AbortSignal }): Promise<NodeJS.ReadableStream>;
-  }
   interface Network {
     inspect(options: { abortSignal?: AbortSignal }): Promise<NetworkInspectInfo>;
   }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerBuildCommands } from './commands/buildCommands';
+import { registerComposeCommands } from './commands/composeCommands';
 import { registerContainerCommands } from './commands/containerCommands';
 import type { CommandContext } from './commands/engineCommand';
 import { registerImageCommands } from './commands/imageCommands';
@@ -72,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerImageCommands(ctx),
     ...registerNetworkVolumeCommands(ctx),
     ...registerBuildCommands(ctx, context.workspaceState),
+    ...registerComposeCommands(ctx),
   );
   void connection.connect();
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);

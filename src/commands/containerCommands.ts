@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { ContainerSummary, Engine, Operation } from '../engine/engine';
 import { humanSize } from '../engine/humanize';
-import { COMPOSE_PROJECT, type ContainerNode } from '../views/containerGroups';
+import type { ContainerNode } from '../views/containerGroups';
 import { describePort } from '../views/containersTree';
+import { composeProjectDown } from './compose';
 import { openLogTerminal, openProcessTerminal, SHELL_COMMAND } from './containerTerminals';
 import { engineCommand, reportError, targets, type CommandContext } from './engineCommand';
 import { showInspectDocument } from './inspectDocuments';
@@ -109,13 +110,11 @@ export function registerContainerCommands(ctx: CommandContext): vscode.Disposabl
       void vscode.window.showInformationMessage(`Removed ${result.removed.length} stopped containers, freed ${humanSize(result.spaceReclaimed)}.`);
     }),
 
-    engineCommand<[ContainerNode?]>(ctx, 'stevedore.compose.down', 'removeContainer', async (engine, node) => {
+    engineCommand<[ContainerNode?]>(ctx, 'stevedore.composeProject.down', 'removeContainer', async (engine, node) => {
       if (node?.kind !== 'group') return;
       const answer = await vscode.window.showWarningMessage(`Stop and remove the ${node.containers.length} containers of ${node.key}, and its networks?`, { modal: true }, 'Down');
       if (!answer) return;
-      await forEach(`Taking ${node.key} down`, node.containers, (c) => engine.removeContainer(c.id, { force: true }));
-      const networks = (await engine.listNetworks()).filter((n) => n.labels[COMPOSE_PROJECT] === node.key);
-      for (const n of networks) await engine.removeNetwork(n.id);
+      await vscode.window.withProgress({ location: { viewId: 'stevedore.containers' }, title: `Taking ${node.key} down` }, () => composeProjectDown(engine, node.key, node.containers));
     }),
   ];
 }

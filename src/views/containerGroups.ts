@@ -1,5 +1,5 @@
 import type { ContainerState, ContainerSummary } from '../engine/engine';
-import { compareBy, matchesFilter, type ViewOptions } from './viewOptions';
+import { compareBy, compareNames, matchesFilter, type ViewOptions } from './viewOptions';
 
 export type ContainerGrouping = 'composeProject' | 'state' | 'image' | 'network' | 'none';
 
@@ -39,7 +39,7 @@ export function groupContainers(all: readonly ContainerSummary[], grouping: Cont
   }
   const keyOrder = grouping === 'state'
     ? (a: string, b: string) => STATE_ORDER.indexOf(a as ContainerState) - STATE_ORDER.indexOf(b as ContainerState)
-    : (a: string, b: string) => a.localeCompare(b);
+    : compareNames;
   return [
     ...[...groups.keys()].sort(keyOrder).map((key): ContainerNode => ({ kind: 'group', grouping, key, containers: groups.get(key)! })),
     ...loose.map((container): ContainerNode => ({ kind: 'container', container })),

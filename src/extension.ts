@@ -10,6 +10,7 @@ import { registerViewCommands } from './commands/viewCommands';
 import { EngineConnection } from './engine/engineConnection';
 import { engineCandidates, mainReason } from './engine/engineSelection';
 import type { ContainerGrouping } from './views/containerGroups';
+import { CONTAINER_FILES_SCHEME, ContainerFileSystem } from './views/containerFileSystem';
 import { ContainersModel } from './views/containersTree';
 import { EngineTreeView } from './views/engineTreeView';
 import { ImagesModel } from './views/imagesTree';
@@ -24,7 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const settings = () => vscode.workspace.getConfiguration('stevedore');
   const views = {
     images: new EngineTreeView('stevedore.images', new ImagesModel(() => settings().get('images.showDangling', true)), connection),
-    containers: new EngineTreeView('stevedore.containers', new ContainersModel(() => settings().get<ContainerGrouping>('containers.groupBy', 'composeProject')), connection),
+    containers: new EngineTreeView('stevedore.containers', new ContainersModel(() => settings().get<ContainerGrouping>('containers.groupBy', 'composeProject'), connection), connection),
     networks: new EngineTreeView('stevedore.networks', new NetworksModel(), connection),
     volumes: new EngineTreeView('stevedore.volumes', new VolumesModel(), connection),
   };
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('stevedore.containers.groupBy')) views.containers.setOptions({});
     }),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, new InspectDocuments(connection)),
+    vscode.workspace.registerFileSystemProvider(CONTAINER_FILES_SCHEME, new ContainerFileSystem(connection), { isReadonly: true, isCaseSensitive: true }),
     vscode.commands.registerCommand('stevedore.refresh', () => {
       if (connection.state.status !== 'connected') return connection.connect();
       for (const view of Object.values(views)) view.refresh();

@@ -12,7 +12,7 @@ export interface EngineTreeModel<N> {
   /** Applies a batch of events with as few engine requests as it can; true when anything changed. */
   apply(engine: Engine, events: readonly EngineEvent[]): Promise<boolean>;
   roots(options: ViewOptions): N[];
-  children(node: N, options: ViewOptions): N[];
+  children(node: N, options: ViewOptions): N[] | Promise<N[]>;
   item(node: N): vscode.TreeItem;
   clear(): void;
 }
@@ -76,7 +76,14 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Dis
   }
 
   async getChildren(node?: N): Promise<N[]> {
-    if (node) return this.model.children(node, this.options);
+    if (node) {
+      try {
+        return await this.model.children(node, this.options);
+      } catch (err) {
+        void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+        return [];
+      }
+    }
     const state = this.connection.state;
     if (state.status !== 'connected') return [];
     try {

@@ -95,6 +95,24 @@ YML
   log "registries on 127.0.0.1:$PLAIN_PORT (plain) and 127.0.0.1:$SECURE_PORT (TLS + basic auth)"
 }
 
+# Debian 12 has no Compose v2; Debian 13's docker-compose package is the plugin, a static binary.
+# It goes into a docker config dir of its own, so tests choose whether `docker compose` exists.
+install_compose_plugin() {
+  local dir="$STATE/docker-config/cli-plugins" alt="$STATE/apt-trixie" mirror
+  [ -x "$dir/docker-compose" ] && return
+  mkdir -p "$dir" "$alt/lists/partial" "$alt/debs"
+  mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list)
+  echo "deb $mirror trixie main" > "$alt/sources.list"
+  local opts="-o Dir::Etc::sourcelist=$alt/sources.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=$alt/lists"
+  apt-get update -q $opts >/dev/null
+  (cd "$alt/debs" && apt-get download -q $opts docker-compose/trixie >/dev/null 2>&1)
+  dpkg-deb --fsys-tarfile "$alt"/debs/docker-compose_*.deb | tar -x -O ./usr/libexec/docker/cli-plugins/docker-compose > "$dir/docker-compose"
+  chmod +x "$dir/docker-compose"
+  rm -rf "$alt"
+  log "Compose plugin $("$dir/docker-compose" version --short) in $STATE/docker-config"
+}
+
 stop_pid() { # stop_pid PIDFILE GRACE_SECONDS
   [ -f "$1" ] || return 0
   local p; p=$(cat "$1")
@@ -114,7 +132,7 @@ down() {
     local ids; ids=$(docker -H "unix://$STATE/docker.sock" ps -aq 2>/dev/null || true)
     [ -n "$ids" ] && docker -H "unix://$STATE/docker.sock" rm -f $ids >/dev/null 2>&1
     stop_pid "$STATE/dockerd.pid.ours" 30
-    ip link del docker0 2>/dev/null || true
+    # docker0 is left in place: another daemon on this machine may be using it.
   fi
   awk -v s="$STATE/" 'index($2,s)==1{print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
   rm -rf "$STATE"
@@ -134,6 +152,7 @@ up() {
   start_dockerd
   make_base_image
   start_registries
+  install_compose_plugin
   cat > "$STATE/env.tmp" <<ENV
 DOCKER_HOST=$DOCKER_HOST
 STEVEDORE_TEST_BASE_IMAGE=busybox:local
@@ -142,6 +161,7 @@ STEVEDORE_TEST_SECURE_REGISTRY=127.0.0.1:$SECURE_PORT
 STEVEDORE_TEST_REGISTRY_USER=$REG_USER
 STEVEDORE_TEST_REGISTRY_PASS=$REG_PASS
 STEVEDORE_TEST_REGISTRY_CA=$STATE/registry/ca.crt
+STEVEDORE_TEST_COMPOSE_CONFIG=$STATE/docker-config
 ENV
   mv "$STATE/env.tmp" "$STATE/env"
   log "ready; environment in $STATE/env"

@@ -1,30 +1,48 @@
 import * as vscode from 'vscode';
+import { registerBuildCommands } from './commands/buildCommands';
+import { registerComposeCommands } from './commands/composeCommands';
+import { registerContainerCommands } from './commands/containerCommands';
+import type { CommandContext } from './commands/engineCommand';
+import { registerImageCommands } from './commands/imageCommands';
+import { INSPECT_SCHEME, InspectDocuments } from './commands/inspectDocuments';
+import { registerNetworkVolumeCommands } from './commands/networkVolumeCommands';
+import { registerViewCommands } from './commands/viewCommands';
 import { EngineConnection } from './engine/engineConnection';
 import { engineCandidates, mainReason } from './engine/engineSelection';
-import { registerContainerCommands } from './commands/containerCommands';
+import { registerDockerfileFeaturesOnDemand } from './language/dockerfileActivation';
+import type { ContainerGrouping } from './views/containerGroups';
+import { CONTAINER_FILES_SCHEME, ContainerFileSystem } from './views/containerFileSystem';
 import { ContainersModel } from './views/containersTree';
 import { EngineTreeView } from './views/engineTreeView';
 import { ImagesModel } from './views/imagesTree';
-import { registerDockerfileFeaturesOnDemand } from './language/dockerfileActivation';
+import { NetworksModel } from './views/networksTree';
+import { VolumesModel } from './views/volumesTree';
 
 /** Builds the engine connection, the views and the commands; the work happens after activation. */
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Stevedore', { log: true });
   const connection = new EngineConnection({ candidates: () => engineCandidates() });
-  const images = new EngineTreeView('stevedore.images', new ImagesModel(() => vscode.workspace.getConfiguration('stevedore').get('images.showDangling', true)), connection);
-  const containers = new EngineTreeView('stevedore.containers', new ContainersModel(), connection);
+  const settings = () => vscode.workspace.getConfiguration('stevedore');
+  const views = {
+    images: new EngineTreeView('stevedore.images', new ImagesModel(() => settings().get('images.showDangling', true)), connection),
+    containers: new EngineTreeView('stevedore.containers', new ContainersModel(() => settings().get<ContainerGrouping>('containers.groupBy', 'composeProject'), connection), connection),
+    networks: new EngineTreeView('stevedore.networks', new NetworksModel(), connection),
+    volumes: new EngineTreeView('stevedore.volumes', new VolumesModel(), connection),
+  };
+  const ctx: CommandContext = { connection, log };
   let lastProblem = '';
 
   context.subscriptions.push(
     log,
     { dispose: () => connection.dispose() },
-    images,
-    containers,
+    ...Object.values(views),
     connection.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'stevedore.engineStatus', state.status);
-      if (state.status === 'connected') lastProblem = '';
-      if (state.status === 'connected') log.info(`connected to ${state.info.product} (API ${state.info.apiVersion}) at ${state.engine.endpoint}`);
+      if (state.status === 'connected') {
+        lastProblem = '';
+        log.info(`connected to ${state.info.product} (API ${state.info.apiVersion}) at ${state.engine.endpoint}`);
+      }
       if (state.status === 'unavailable') {
         void vscode.commands.executeCommand('setContext', 'stevedore.engineProblem', mainReason(state.attempts));
         const problem = state.attempts.map((a) => `${a.source}: ${a.error}`).join('\n');
@@ -33,19 +51,36 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('stevedore.images.showDangling')) images.refresh();
+      if (e.affectsConfiguration('stevedore.images.showDangling')) views.images.setOptions({});
+      if (e.affectsConfiguration('stevedore.containers.groupBy')) views.containers.setOptions({});
     }),
+    vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, new InspectDocuments(connection)),
+    vscode.workspace.registerFileSystemProvider(CONTAINER_FILES_SCHEME, new ContainerFileSystem(connection), { isReadonly: true, isCaseSensitive: true }),
     vscode.commands.registerCommand('stevedore.refresh', () => {
-      if (connection.state.status === 'connected') {
-        images.refresh();
-        containers.refresh();
-      } else void connection.connect();
+      if (connection.state.status !== 'connected') return connection.connect();
+      for (const view of Object.values(views)) view.refresh();
+      return undefined;
     }),
     vscode.commands.registerCommand('stevedore.retryConnection', () => connection.connect()),
     vscode.commands.registerCommand('stevedore.showLog', () => log.show()),
-    ...registerContainerCommands(connection, log),
+    vscode.commands.registerCommand('stevedore.containers.groupBy', async () => {
+      const options: { label: string; value: ContainerGrouping }[] = [
+        { label: 'Compose project', value: 'composeProject' }, { label: 'State', value: 'state' },
+        { label: 'Image', value: 'image' }, { label: 'Network', value: 'network' }, { label: 'None', value: 'none' },
+      ];
+      const pick = await vscode.window.showQuickPick(options, { title: 'Group containers by' });
+      if (pick) await settings().update('containers.groupBy', pick.value, vscode.ConfigurationTarget.Global);
+    }),
+    ...Object.entries(views).flatMap(([name, view]) => registerViewCommands(name, view as EngineTreeView<unknown>)),
+    ...registerContainerCommands(ctx),
+    ...registerImageCommands(ctx),
+    ...registerNetworkVolumeCommands(ctx),
+    ...registerBuildCommands(ctx, context.workspaceState),
+    ...registerComposeCommands(ctx),
     registerDockerfileFeaturesOnDemand(connection, log),
   );
-  void connection.connect();
+  // Connecting loads the daemon engine's bundle (~40 ms to compile): after activation, not inside it.
+  const connecting = setImmediate(() => void connection.connect());
+  context.subscriptions.push({ dispose: () => clearImmediate(connecting) });
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
 }

@@ -1,3 +1,4 @@
+import { DOCKER_HUB } from '../core/registry/imageReference';
 import { expandValue, PREDEFINED_ARGS, resolveVariable, variableReferences, type DockerfileModel } from './model';
 import { flagMarkdown, instructionMarkdown } from './instructionDocs';
 import { contains, instructionAt } from './positions';
@@ -44,8 +45,9 @@ export function hoverAt(model: DockerfileModel, p: Position): HoverInfo | undefi
   const earlier = model.stageByName(image.value);
   if (earlier && earlier.index < stage.index) return { kind: 'text', markdown: stageMarkdown(model, earlier.index), range: imageRange };
   if (image.value === 'scratch') return { kind: 'text', markdown: '**scratch** — the empty image: no files, no shell. For static binaries.', range: imageRange };
-  const parsed = stage.imageRef!;
-  const parts = [`**${image.value}**`, `registry: ${parsed.registry ?? 'docker.io (Docker Hub)'}`, `tag: ${parsed.tag ?? (parsed.digest ? '(pinned by digest)' : 'none — latest is used')}`];
+  const parsed = stage.imageRef;
+  if (!parsed) return { kind: 'text', markdown: `**${image.value}** — ${stage.imageError ?? 'not an image reference'}`, range: imageRange };
+  const parts = [`**${image.value}**`, `registry: ${parsed.domain === DOCKER_HUB ? 'docker.io (Docker Hub)' : parsed.domain}, repository ${parsed.path}`, `tag: ${parsed.tag ?? (parsed.digest ? '(pinned by digest)' : 'none — latest is used')}`];
   if (parsed.digest) parts.push(`digest: \`${parsed.digest}\``);
   return { kind: 'image', image: image.value, markdown: parts.join('  \n'), range: imageRange };
 }

@@ -1,4 +1,4 @@
-import { load } from 'js-yaml';
+import { parse } from 'yaml';
 import type { Severity } from './rules/ruleTypes';
 
 export type Threshold = Severity | 'none';
@@ -30,7 +30,7 @@ const LABEL_TYPES = new Set(['text', 'url', 'semver', 'hash', 'rfc3339', 'spdx',
 export function parseLintConfig(text: string, source = '.hadolint.yaml'): LintConfig {
   let raw: unknown;
   try {
-    raw = load(text);
+    raw = parse(text);
   } catch (err) {
     throw new LintConfigError(`${source} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -1,4 +1,4 @@
-import { parseImageReference, type ImageReference } from './imageReference';
+import { parseReference, type ImageReference } from '../core/registry/imageReference';
 import type { Dockerfile, Instruction, Range, Word } from './syntax';
 
 /** One build stage: a FROM and the instructions up to the next FROM. */
@@ -7,7 +7,10 @@ export interface Stage {
   readonly from: Instruction;
   /** The image word as written (variables unexpanded); undefined when FROM has no argument. */
   readonly image?: Word;
+  /** The image as Docker parses it; undefined when it holds a variable or is not a valid reference. */
   readonly imageRef?: ImageReference;
+  /** Why the image is not a valid reference (when it holds no variable). */
+  readonly imageError?: string;
   /** The `AS name`, lower case as the builder compares it. */
   readonly name?: string;
   readonly nameWord?: Word;
@@ -65,7 +68,7 @@ export function buildModel(doc: Dockerfile): DockerfileModel {
       const name = nameWord?.value.toLowerCase();
       if (name !== undefined && !firstByName.has(name)) firstByName.set(name, stages.length);
       stages.push({
-        index: stages.length, from: ins, image, imageRef: image ? parseImageReference(image.value) : undefined,
+        index: stages.length, from: ins, image, ...imageOf(image?.value, parent !== undefined),
         name, nameWord, parent, instructions,
       });
       current = { instructions };
@@ -80,6 +83,15 @@ export function buildModel(doc: Dockerfile): DockerfileModel {
     globalArgs: variables.filter((v) => v.stage === -1 && v.kind === 'ARG'),
     stageByName: (name) => byName.get(name.toLowerCase()),
   };
+}
+
+function imageOf(value: string | undefined, isStage: boolean): { imageRef?: ImageReference; imageError?: string } {
+  if (value === undefined || isStage || value.includes('$') || value === 'scratch') return {};
+  try {
+    return { imageRef: parseReference(value) };
+  } catch (err) {
+    return { imageError: (err as Error).message };
+  }
 }
 
 /** `KEY=value` pairs of ENV, LABEL and ARG; the legacy `ENV KEY value` form gives one pair. */

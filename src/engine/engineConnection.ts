@@ -1,4 +1,4 @@
-import type { Engine, EngineInfo, EngineObjectType } from './engine';
+import type { Engine, EngineEvent, EngineInfo } from './engine';
 import { isEngineError } from './engine';
 import { Emitter } from './emitter';
 import { selectEngine, type Attempt, type EngineCandidate } from './engineSelection';
@@ -12,8 +12,6 @@ export type ConnectionState =
 export interface ConnectionOptions {
   /** The engines to try, in order; called on every (re)connect so a changed environment is seen. */
   readonly candidates: () => EngineCandidate[];
-  /** Changes arriving within this window are reported together. */
-  readonly debounceMs?: number;
   readonly probeTimeoutMs?: number;
   /** Backoff between connection attempts: doubles from the first to the max. */
   readonly firstRetryMs?: number;
@@ -22,21 +20,22 @@ export interface ConnectionOptions {
 
 /**
  * Keeps one live engine: picks the first candidate that answers, follows its event stream, and
- * reports what changed (debounced, by object type) so views re-read only then. No timer polls the
- * engine: when the stream drops or nothing answers, connecting is retried with backoff.
+ * hands the events on in batches (those that arrive together are delivered together, with no added
+ * delay) so views update only what changed. No timer polls the engine: when the stream drops or
+ * nothing answers, connecting is retried with backoff.
  */
 export class EngineConnection {
   private readonly stateEmitter = new Emitter<ConnectionState>();
-  private readonly changeEmitter = new Emitter<ReadonlySet<EngineObjectType>>();
+  private readonly eventsEmitter = new Emitter<readonly EngineEvent[]>();
   readonly onDidChangeState = this.stateEmitter.event;
-  /** Fires after a burst of engine events, with the object types they touched. */
-  readonly onDidChangeObjects = this.changeEmitter.event;
+  /** The engine's events, in order, batched as they arrive. */
+  readonly onDidReceiveEvents = this.eventsEmitter.event;
 
   private current: ConnectionState = { status: 'connecting' };
   private follow?: AbortController;
   private retryTimer?: NodeJS.Timeout;
-  private debounceTimer?: NodeJS.Timeout;
-  private pendingTypes = new Set<EngineObjectType>();
+  private flushScheduled?: NodeJS.Immediate;
+  private pendingEvents: EngineEvent[] = [];
   private retryMs: number;
   private disposed = false;
   private generation = 0;
@@ -80,9 +79,9 @@ export class EngineConnection {
     this.generation++;
     this.stopFollowing();
     clearTimeout(this.retryTimer);
-    clearTimeout(this.debounceTimer);
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
     this.stateEmitter.dispose();
-    this.changeEmitter.dispose();
+    this.eventsEmitter.dispose();
   }
 
   private followEvents(engine: Engine, generation: number): void {
@@ -90,7 +89,7 @@ export class EngineConnection {
     this.follow = follow;
     void (async () => {
       try {
-        for await (const event of engine.events(follow.signal)) this.noteChange(event.type);
+        for await (const event of engine.events(follow.signal)) this.queue(event);
       } catch (err) {
         if (follow.signal.aborted || generation !== this.generation) return;
         const error = err instanceof Error ? err.message : String(err);
@@ -100,15 +99,14 @@ export class EngineConnection {
     })();
   }
 
-  private noteChange(type: EngineObjectType): void {
-    this.pendingTypes.add(type);
-    if (this.debounceTimer) return;
-    this.debounceTimer = setTimeout(() => {
-      this.debounceTimer = undefined;
-      const types = this.pendingTypes;
-      this.pendingTypes = new Set();
-      this.changeEmitter.fire(types);
-    }, this.options.debounceMs ?? 100);
+  private queue(event: EngineEvent): void {
+    this.pendingEvents.push(event);
+    this.flushScheduled ??= setImmediate(() => {
+      this.flushScheduled = undefined;
+      const events = this.pendingEvents;
+      this.pendingEvents = [];
+      this.eventsEmitter.fire(events);
+    });
   }
 
   private scheduleRetry(attempts: readonly Attempt[]): void {

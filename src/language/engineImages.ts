@@ -11,8 +11,8 @@ export class EngineImages {
   private readonly subscription: Subscription;
 
   constructor(private readonly connection: EngineConnection) {
-    this.subscription = connection.onDidChangeObjects((types) => {
-      if (types.has('image')) this.listed = undefined;
+    this.subscription = connection.onDidReceiveEvents((events) => {
+      if (events.some((e) => e.type === 'image')) this.listed = undefined;
     });
   }
 

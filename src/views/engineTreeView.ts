@@ -1,43 +1,50 @@
 import * as vscode from 'vscode';
-import type { Engine, EngineObjectType } from '../engine/engine';
+import type { Engine, EngineEvent, EngineObjectType } from '../engine/engine';
 import type { ConnectionState, EngineConnection } from '../engine/engineConnection';
+import type { ViewOptions } from './viewOptions';
 
-/** What a view shows of the engine: its roots, their children, and how each node looks. */
+/** What a view shows of the engine: its data, kept from events, and how it is drawn. */
 export interface EngineTreeModel<N> {
-  /** The object type whose events make this view re-read. */
-  readonly watches: EngineObjectType;
-  roots(engine: Engine): Promise<N[]>;
-  children(node: N): N[];
+  /** The object types whose events concern this view. */
+  readonly watches: ReadonlySet<EngineObjectType>;
+  /** Reads everything this view shows from the engine. */
+  load(engine: Engine): Promise<void>;
+  /** Applies a batch of events with as few engine requests as it can; true when anything changed. */
+  apply(engine: Engine, events: readonly EngineEvent[]): Promise<boolean>;
+  roots(options: ViewOptions): N[];
+  children(node: N, options: ViewOptions): N[] | Promise<N[]>;
   item(node: N): vscode.TreeItem;
+  clear(): void;
 }
 
 /**
- * A TreeView over the engine connection: re-reads its model when the engine reports a change of
- * the watched type, only while visible (a hidden view is marked stale and re-read when shown), and
- * shows why there is nothing when the engine cannot be reached.
+ * A TreeView over the engine connection. It reads the engine once, then follows its events; while
+ * the view is hidden it does nothing and reads again when shown. Events that arrive while an update
+ * is running are applied together right after it, never with an added delay.
  */
 export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<N | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly view: vscode.TreeView<N>;
+  readonly view: vscode.TreeView<N>;
   private readonly disposables: vscode.Disposable[] = [];
-  private stale = false;
+  private loaded?: Promise<void>;
+  private pending: EngineEvent[] = [];
+  private applying = false;
+  private options: ViewOptions = { filter: '', sort: 'name' };
 
   constructor(
     viewId: string,
     private readonly model: EngineTreeModel<N>,
     private readonly connection: EngineConnection,
   ) {
-    this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true });
+    this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true, canSelectMany: true });
     this.disposables.push(
       this.view,
       this.changed,
       this.view.onDidChangeVisibility(({ visible }) => {
-        if (visible && this.stale) this.refresh();
+        if (visible && !this.loaded) this.changed.fire(undefined);
       }),
-      connection.onDidChangeObjects((types) => {
-        if (types.has(model.watches)) this.refresh();
-      }),
+      connection.onDidReceiveEvents((events) => this.receive(events)),
       connection.onDidChangeState((state) => {
         this.showState(state);
         this.refresh();
@@ -46,13 +53,22 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Dis
     this.showState(connection.state);
   }
 
-  refresh(): void {
-    if (!this.view.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
+  get viewOptions(): ViewOptions {
+    return this.options;
+  }
+
+  setOptions(options: Partial<ViewOptions>): void {
+    this.options = { ...this.options, ...options };
+    this.view.description = this.options.filter ? `filter: ${this.options.filter}` : undefined;
     this.changed.fire(undefined);
+  }
+
+  /** Forgets what was read; the view reads the engine again when it is (or next becomes) visible. */
+  refresh(): void {
+    this.loaded = undefined;
+    this.pending = [];
+    this.model.clear();
+    if (this.view.visible) this.changed.fire(undefined);
   }
 
   getTreeItem(node: N): vscode.TreeItem {
@@ -60,14 +76,23 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Dis
   }
 
   async getChildren(node?: N): Promise<N[]> {
-    if (node) return this.model.children(node);
+    if (node) {
+      try {
+        return await this.model.children(node, this.options);
+      } catch (err) {
+        void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+        return [];
+      }
+    }
     const state = this.connection.state;
     if (state.status !== 'connected') return [];
     try {
-      const roots = await this.model.roots(state.engine);
-      this.showState(state);
-      return roots;
+      this.loaded ??= this.model.load(state.engine);
+      await this.loaded;
+      this.view.message = undefined;
+      return this.model.roots(this.options);
     } catch (err) {
+      this.loaded = undefined;
       this.view.message = err instanceof Error ? err.message : String(err);
       return [];
     }
@@ -75,6 +100,39 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Dis
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
+  }
+
+  private receive(events: readonly EngineEvent[]): void {
+    const relevant = events.filter((e) => this.model.watches.has(e.type));
+    if (!relevant.length) return;
+    if (!this.view.visible || !this.loaded) {
+      // Hidden: no engine requests now; everything is read again when the view is shown.
+      this.loaded = undefined;
+      this.pending = [];
+      return;
+    }
+    this.pending.push(...relevant);
+    void this.applyPending();
+  }
+
+  private async applyPending(): Promise<void> {
+    if (this.applying) return;
+    this.applying = true;
+    try {
+      while (this.pending.length && this.loaded) {
+        const batch = this.pending;
+        this.pending = [];
+        const state = this.connection.state;
+        if (state.status !== 'connected') return;
+        await this.loaded;
+        if (await this.model.apply(state.engine, batch)) this.changed.fire(undefined);
+      }
+    } catch {
+      // The engine went away or answered oddly: read everything again when next shown.
+      this.refresh();
+    } finally {
+      this.applying = false;
+    }
   }
 
   private showState(state: ConnectionState): void {

@@ -1,20 +1,35 @@
 import * as vscode from 'vscode';
-import type { Engine } from '../engine/engine';
+import type { Engine, EngineEvent } from '../engine/engine';
 import { humanDuration, humanSize } from '../engine/humanize';
 import type { EngineTreeModel } from './engineTreeView';
 import { groupImages, shortId, type ImageNode } from './imageGroups';
+import { ImageList } from './imageList';
+import type { ViewOptions } from './viewOptions';
 
 export class ImagesModel implements EngineTreeModel<ImageNode> {
-  readonly watches = 'image';
+  readonly watches = new Set(['image'] as const);
+  private readonly list = new ImageList();
 
   constructor(private readonly showDangling: () => boolean) {}
 
-  async roots(engine: Engine): Promise<ImageNode[]> {
-    return groupImages(await engine.listImages(), this.showDangling());
+  load(engine: Engine): Promise<void> {
+    return this.list.load(engine);
+  }
+
+  apply(engine: Engine, events: readonly EngineEvent[]): Promise<boolean> {
+    return this.list.apply(engine, events);
+  }
+
+  roots(options: ViewOptions): ImageNode[] {
+    return groupImages(this.list.all(), this.showDangling(), options);
   }
 
   children(node: ImageNode): ImageNode[] {
     return node.kind === 'repository' ? [...node.tags] : [];
+  }
+
+  clear(): void {
+    this.list.clear();
   }
 
   item(node: ImageNode): vscode.TreeItem {

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { baseImage, docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
-import { chromiumMissing, openBrowser, runFromPalette, screenshotOnFailure, treeRow } from '../support/workbench';
+import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const missing = dockerMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
@@ -19,12 +19,17 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
   let browser: BrowserContext | undefined;
   let page: Page | undefined;
   let profile: string | undefined;
+  let workspace: string | undefined;
+  const builtTag = `${uniqueName('stevedore-e2e/built')}:e2e`;
   const shot = (name: string, body: () => Promise<void>) => screenshotOnFailure(() => page, name, body);
 
   before(async () => {
     docker('tag', baseImage(), tag);
     runService(containerName, ['-p', '127.0.0.1::8080']);
-    server = await startCodeServer({ vsix: VSIX, env: { DOCKER_HOST: process.env.DOCKER_HOST } });
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-ws-'));
+    fs.mkdirSync(path.join(workspace, 'app'));
+    fs.writeFileSync(path.join(workspace, 'app', 'Dockerfile'), `FROM ${baseImage()}\nRUN echo built-by-e2e > /built.txt\nCMD ["cat", "/built.txt"]\n`);
+    server = await startCodeServer({ vsix: VSIX, workspace, env: { DOCKER_HOST: process.env.DOCKER_HOST } });
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-chromium-'));
     ({ context: browser, page } = await openBrowser(profile));
     await page.goto(server.workbenchUrl);
@@ -35,14 +40,19 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
   after(async () => {
     await browser?.close();
     await server?.stop();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    for (const dir of [profile, workspace]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
     docker('rm', '-f', containerName);
     docker('rmi', tag);
+    try {
+      docker('rmi', builtTag);
+    } catch {
+      // the build test did not get that far
+    }
   });
 
   test('the Stevedore view shows the daemon\'s image under its repository, and the running container', () => shot('views show the daemon', async () => {
     const p = page!;
-    await p.locator('.activitybar .action-item a[aria-label^="Stevedore"]').click();
+    await showStevedore(p);
     const repoRow = treeRow(p, repository);
     await repoRow.waitFor({ timeout: 30_000 });
     assert.match(await repoRow.innerText(), /1 image/);
@@ -57,6 +67,7 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
 
   test('a container stopped with `docker stop` outside VS Code changes its icon within 2 s', () => shot('icon follows docker stop', async () => {
     const p = page!;
+    await showStevedore(p);
     const containerRow = treeRow(p, containerName);
     await containerRow.locator('.codicon-vm-running').waitFor({ timeout: 10_000 });
     docker('stop', containerName);
@@ -67,8 +78,84 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
     console.log(`# icon changed ${ms} ms after docker stop returned`);
   }));
 
+  test('Stop from the context menu: the container stops and its icon changes', () => shot('stop from context menu', async () => {
+    const p = page!;
+    await showStevedore(p);
+    const containerRow = treeRow(p, containerName);
+    docker('start', containerName);
+    await containerRow.locator('.codicon-vm-running').waitFor({ timeout: 5000 });
+    await containerRow.click({ button: 'right' });
+    await clickMenuItem(p, 'Stop');
+    await containerRow.locator('.codicon-vm-outline').waitFor({ timeout: 15_000 });
+    assert.equal(docker('inspect', '--format', '{{.State.Status}}', containerName), 'exited');
+  }));
+
+  test('Build Image from the Explorer\'s context menu on a Dockerfile: the image appears in Images', { timeout: 120_000 }, () => shot('build from explorer', async () => {
+    const p = page!;
+    await p.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
+    const folder = p.locator('.explorer-folders-view .monaco-list-row', { hasText: /^app$/ });
+    await folder.waitFor({ timeout: 15_000 });
+    await folder.click();
+    const file = p.locator('.explorer-folders-view .monaco-list-row', { hasText: /^Dockerfile$/ });
+    await file.waitFor({ timeout: 10_000 });
+    await file.click({ button: 'right' });
+    await clickMenuItem(p, 'Build Image…');
+    const input = p.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(builtTag);
+    await p.keyboard.press('Enter');
+    await showStevedore(p);
+    const repo = treeRow(p, builtTag.split(':')[0]).filter({ has: p.locator('.codicon-repo') });
+    await repo.waitFor({ timeout: 90_000 });
+    assert.equal(docker('run', '--rm', builtTag), 'built-by-e2e');
+  }));
+
+  test('Filter the Images view: only matching repositories stay, clearing brings all back', () => shot('filter images', async () => {
+    const p = page!;
+    await showStevedore(p);
+    const imagesPane = p.locator('.part.sidebar .pane', { has: p.locator('.pane-header', { hasText: 'Images' }) });
+    await imagesPane.locator('.pane-header').hover();
+    await imagesPane.locator('.pane-header .action-label[aria-label^="Filter Images"]').click();
+    const input = p.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.pressSequentially(repository.split('/')[1].slice(0, 18));
+    await treeRow(p, baseImage().split(':')[0]).filter({ has: p.locator('.codicon-repo') }).waitFor({ state: 'detached', timeout: 5000 });
+    assert.ok(await treeRow(p, repository).isVisible());
+    await p.keyboard.press('Enter');
+    await imagesPane.locator('.pane-header .action-label[aria-label^="Clear Images Filter"]').click();
+    await treeRow(p, baseImage().split(':')[0]).filter({ has: p.locator('.codicon-repo') }).waitFor({ timeout: 5000 });
+  }));
+
+  test("Browse a container's files: Files → etc → passwd opens read-only", () => shot('browse files', async () => {
+    const p = page!;
+    await showStevedore(p);
+    const containerRow = treeRow(p, containerName);
+    await containerRow.click();
+    await p.keyboard.press('ArrowRight');
+    const files = p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { has: p.locator('.codicon-files') });
+    await files.waitFor({ timeout: 10_000 });
+    await files.click();
+    await p.keyboard.press('ArrowRight');
+    const etc = p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^etc$/ });
+    await etc.waitFor({ timeout: 15_000 });
+    await etc.click();
+    await p.keyboard.press('ArrowRight');
+    // The list only renders the rows in sight: walk down to passwd with the keyboard, as a user would.
+    const passwd = p.locator('.part.sidebar .monaco-list-row[role="treeitem"].focused', { hasText: /^passwd$/ });
+    await p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^group$/ }).waitFor({ timeout: 15_000 });
+    for (let i = 0; i < 12 && !(await passwd.isVisible()); i++) await p.keyboard.press('ArrowDown');
+    await p.keyboard.press('Enter');
+    const editor = p.locator('.editor-instance .view-lines');
+    await editor.filter({ hasText: 'root:x:0:0:root:/root:/bin/sh' }).waitFor({ timeout: 15_000 });
+    await p.locator('.tabs-container .tab', { hasText: 'passwd' }).waitFor();
+    // Collapse again so later tests see the container rows.
+    await containerRow.click();
+    await p.keyboard.press('ArrowLeft');
+  }));
+
   test('a container started outside appears without a refresh', () => shot('new container appears', async () => {
     const p = page!;
+    await showStevedore(p);
     const name = uniqueName('stevedore-e2e-new');
     try {
       runService(name);

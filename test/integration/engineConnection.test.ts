@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { EngineObjectType } from '../../src/engine/engine';
+import type { EngineEvent } from '../../src/engine/engine';
 import { EngineConnection, type ConnectionState } from '../../src/engine/engineConnection';
 import { engineCandidates } from '../../src/engine/engineSelection';
 import { DaemonProxy, daemonTarget } from '../support/daemonProxy';
@@ -28,19 +28,18 @@ describe('EngineConnection against the real daemon', { skip: skipUnlessAvailable
     if (made.length) docker('rm', '-f', ...made);
   });
 
-  test('reports the changes of a container made outside, debounced by type', async () => {
-    const connection = new EngineConnection({ candidates: () => engineCandidates(), debounceMs: 100 });
-    const changes: ReadonlySet<EngineObjectType>[] = [];
-    connection.onDidChangeObjects((types) => changes.push(types));
+  test('delivers the events of a container made outside, as they come', async () => {
+    const connection = new EngineConnection({ candidates: () => engineCandidates() });
+    const seen: EngineEvent[] = [];
+    connection.onDidReceiveEvents((events) => seen.push(...events));
     try {
       assert.equal((await connection.connect()).status, 'connected');
       await new Promise((r) => setTimeout(r, 300));
       const id = runService(uniqueName('stevedore-it-conn'));
       made.push(id);
-      for (let i = 0; i < 30 && !changes.some((t) => t.has('container')); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.ok(changes.some((t) => t.has('container')), 'no container change reported');
-      // create + start arrive within the debounce window: reported together, not once per event.
-      assert.ok(changes.length <= 2, `${changes.length} reports for one docker run`);
+      const actions = () => seen.filter((e) => e.id === id).map((e) => e.action);
+      for (let i = 0; i < 30 && !actions().includes('start'); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(actions().filter((a) => a === 'create' || a === 'start'), ['create', 'start']);
     } finally {
       connection.dispose();
     }
@@ -66,7 +65,7 @@ describe('EngineConnection against the real daemon', { skip: skipUnlessAvailable
       assert.ok(back.status === 'connected' && back.engine.endpoint === `unix://${proxy.socketPath}`);
       // The stream follows again: a new container is reported.
       let sawContainer = false;
-      const sub = connection.onDidChangeObjects((t) => (sawContainer ||= t.has('container')));
+      const sub = connection.onDidReceiveEvents((events) => (sawContainer ||= events.some((e) => e.type === 'container')));
       await new Promise((r) => setTimeout(r, 300));
       made.push(runService(uniqueName('stevedore-it-back')));
       for (let i = 0; i < 30 && !sawContainer; i++) await new Promise((r) => setTimeout(r, 100));

@@ -24,6 +24,24 @@ export function treeRow(page: Page, text: string): Locator {
   return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: text });
 }
 
+/** Shows the Stevedore side bar (the activity-bar item toggles it, so only click when it is not shown). */
+export async function showStevedore(page: Page): Promise<void> {
+  const icon = page.locator('.activitybar .action-item a[aria-label^="Stevedore"]');
+  await icon.waitFor({ timeout: 90_000 });
+  if (!(await page.locator('.part.sidebar .pane-header', { hasText: 'Containers' }).isVisible())) await icon.click();
+  await page.locator('.part.sidebar .pane-header', { hasText: 'Containers' }).waitFor({ timeout: 15_000 });
+}
+
+/** Clicks an entry of the open context menu by its label. */
+export async function clickMenuItem(page: Page, label: string): Promise<void> {
+  const item = page.locator('.monaco-menu .action-menu-item', { has: page.locator('.action-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+  // VS Code's menus ignore a click that comes too quickly after they open, as a person's would not.
+  await item.hover();
+  await page.waitForTimeout(300);
+  await item.click();
+  await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 });
+}
+
 /** Runs a command from the palette, as a user would (F1, type, Enter). */
 export async function runFromPalette(page: Page, title: string): Promise<void> {
   await page.locator('.monaco-workbench .part.editor').click();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EngineError } from '../../src/engine/engine';
-import { toEngineError } from '../../src/engine/daemon/daemonErrors';
+import { daemonMessage, toEngineError } from '../../src/engine/daemon/daemonErrors';
 
 const at = 'unix:///var/run/docker.sock';
 const sys = (code: string) => Object.assign(new Error(`connect ${code} /var/run/docker.sock`), { code });
@@ -39,5 +39,13 @@ describe('engine errors say what failed, why, and what to do', () => {
   test('an EngineError passes through unchanged', () => {
     const e = new EngineError('x', 'tls');
     assert.equal(toEngineError(e, at, 'y'), e);
+  });
+});
+
+describe("the daemon's words from a streamed request", () => {
+  test('taken from the message docker-modem builds', () => {
+    const err = Object.assign(new Error('(HTTP code 500) server error - manifest for x:1 not found: manifest unknown '), { statusCode: 500, reason: 'server error', json: null });
+    assert.equal(daemonMessage(err), 'manifest for x:1 not found: manifest unknown');
+    assert.equal(toEngineError(err, at, 'pull x:1').message, `Could not pull x:1 on ${at}: manifest for x:1 not found: manifest unknown.`);
   });
 });

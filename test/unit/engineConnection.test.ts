@@ -62,20 +62,20 @@ describe('EngineConnection', () => {
     assert.equal(up.disposed, true);
   });
 
-  test('a burst of events is reported once, with the types it touched', async () => {
+  test('events that arrive together are delivered together, in order, without delay', async () => {
     const engine = new ScriptedEngine('e', true);
-    const connection = new EngineConnection({ candidates: () => [candidate(engine)], debounceMs: 30 });
-    const changes: string[][] = [];
-    connection.onDidChangeObjects((types) => changes.push([...types].sort()));
+    const connection = new EngineConnection({ candidates: () => [candidate(engine)] });
+    const batches: string[][] = [];
+    connection.onDidReceiveEvents((events) => batches.push(events.map((e) => e.type)));
     await connection.connect();
     await tick(5);
     engine.emit('container');
-    engine.emit('container');
     engine.emit('image');
-    await tick(60);
+    engine.emit('container');
+    await tick(5);
     engine.emit('volume');
-    await tick(60);
-    assert.deepEqual(changes, [['container', 'image'], ['volume']]);
+    await tick(5);
+    assert.deepEqual(batches, [['container', 'image', 'container'], ['volume']]);
     connection.dispose();
   });
 

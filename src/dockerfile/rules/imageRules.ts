@@ -1,3 +1,4 @@
+import { DOCKER_HUB } from '../../core/registry/imageReference';
 import { headRange, type RuleContext } from './ruleTypes';
 
 const RESERVED_STAGE_NAMES = new Set(['scratch', 'context']);
@@ -10,18 +11,13 @@ export function checkFrom(ctx: RuleContext): void {
   for (const stage of model.stages) {
     const ins = stage.from;
     const image = stage.image;
-    if (image && stage.imageRef) {
+    const ref = stage.imageRef;
+    if (image && ref && !names.has(image.value.toLowerCase())) {
       const range = ins.text.rangeOf(image.start, image.end);
-      const value = image.value;
-      const isStage = names.has(value.toLowerCase());
-      const variable = value.includes('$');
-      if (!isStage && !variable && value !== 'scratch') {
-        const ref = stage.imageRef;
-        if (!ref.tag && !ref.digest) ctx.report('DL3006', range, ins);
-        if (ref.tag === 'latest' && !ref.digest) ctx.report('DL3007', range, ins);
-        if (settings.trustedRegistries.length && !trusted(ref.registry, settings.trustedRegistries)) {
-          ctx.report('DL3026', range, ins, `Use only an allowed registry in the FROM image: ${ref.registry ?? 'docker.io'} is not in trustedRegistries (${settings.trustedRegistries.join(', ')}).`);
-        }
+      if (!ref.tag && !ref.digest) ctx.report('DL3006', range, ins);
+      if (ref.tag === 'latest' && !ref.digest) ctx.report('DL3007', range, ins);
+      if (settings.trustedRegistries.length && !trusted(ref.domain, settings.trustedRegistries)) {
+        ctx.report('DL3026', range, ins, `Use only an allowed registry in the FROM image: ${ref.domain} is not in trustedRegistries (${settings.trustedRegistries.join(', ')}).`);
       }
     }
     const platform = ins.flags.find((f) => f.name === 'platform');
@@ -40,11 +36,10 @@ export function checkFrom(ctx: RuleContext): void {
   }
 }
 
-function trusted(registry: string | undefined, allowed: readonly string[]): boolean {
-  const host = registry ?? 'docker.io';
+function trusted(host: string, allowed: readonly string[]): boolean {
   return allowed.some((a) => {
     if (a === host) return true;
-    if (!registry && (a === 'docker.io' || a === 'hub.docker.com' || a === 'index.docker.io')) return true;
+    if (host === DOCKER_HUB && (a === 'hub.docker.com' || a === 'index.docker.io')) return true;
     if (a.startsWith('*.')) return host.endsWith(a.slice(1));
     return false;
   });

@@ -1,5 +1,5 @@
 import { humanDuration } from '../humanize';
-import type { ContainerHealth, ContainerState, ContainerSummary, ImageSummary, PortMapping } from '../engine';
+import type { ContainerHealth, ContainerState, ContainerStats, PathStat, ContainerSummary, HistoryEntry, ImageSummary, Mount, NetworkSummary, PortMapping, VolumeSummary } from '../engine';
 
 /** Turns the Docker Engine API's JSON (Docker and Podman's compatible API) into the contract's types. */
 
@@ -41,6 +41,26 @@ interface ApiContainer {
   Status?: string;
   Ports?: ApiPort[] | null;
   Labels?: Record<string, string> | null;
+  NetworkSettings?: { Networks?: Record<string, unknown> | null } | null;
+  Mounts?: ApiMount[] | null;
+}
+
+interface ApiMount {
+  Type?: string;
+  Name?: string;
+  Source?: string;
+  Destination?: string;
+  RW?: boolean;
+}
+
+function mountsFrom(raw: ApiMount[] | null | undefined): Mount[] {
+  return (raw ?? []).map((m) => ({
+    type: (m.Type ?? 'bind') as Mount['type'],
+    name: m.Name || undefined,
+    source: m.Source ?? '',
+    destination: m.Destination ?? '',
+    readOnly: m.RW === false,
+  }));
 }
 
 export function containerFromList(raw: ApiContainer): ContainerSummary {
@@ -57,6 +77,8 @@ export function containerFromList(raw: ApiContainer): ContainerSummary {
     health: healthFromStatus(status),
     ports: dedupePorts((raw.Ports ?? []).map((p) => ({ containerPort: p.PrivatePort, protocol: p.Type ?? 'tcp', hostIp: p.IP || undefined, hostPort: p.PublicPort || undefined }))),
     labels: raw.Labels ?? {},
+    networks: Object.keys(raw.NetworkSettings?.Networks ?? {}),
+    mounts: mountsFrom(raw.Mounts),
   };
 }
 
@@ -69,7 +91,8 @@ interface ApiContainerInspect {
   Args?: string[];
   State?: { Status?: string; Running?: boolean; Paused?: boolean; Restarting?: boolean; ExitCode?: number; StartedAt?: string; FinishedAt?: string; Health?: { Status?: string } };
   Config?: { Image?: string; Labels?: Record<string, string> | null };
-  NetworkSettings?: { Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null };
+  NetworkSettings?: { Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null; Networks?: Record<string, unknown> | null };
+  Mounts?: ApiMount[] | null;
 }
 
 /** `GET /containers/{id}/json`: no human status there, so it is worded here as Docker words it. */
@@ -95,6 +118,62 @@ export function containerFromInspect(raw: ApiContainerInspect, now = Date.now())
     health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
     ports: dedupePorts(ports),
     labels: raw.Config?.Labels ?? {},
+    networks: Object.keys(raw.NetworkSettings?.Networks ?? {}),
+    mounts: mountsFrom(raw.Mounts),
+  };
+}
+
+interface ApiNetwork {
+  Id: string;
+  Name: string;
+  Driver?: string;
+  Scope?: string;
+  Created?: string;
+  Internal?: boolean;
+  Labels?: Record<string, string> | null;
+}
+
+export function networkFromApi(raw: ApiNetwork): NetworkSummary {
+  return {
+    id: raw.Id,
+    name: raw.Name,
+    driver: raw.Driver ?? '',
+    scope: raw.Scope ?? 'local',
+    created: toMillis(raw.Created),
+    internal: raw.Internal ?? false,
+    labels: raw.Labels ?? {},
+  };
+}
+
+interface ApiVolume {
+  Name: string;
+  Driver?: string;
+  Mountpoint?: string;
+  CreatedAt?: string;
+  Labels?: Record<string, string> | null;
+}
+
+export function volumeFromApi(raw: ApiVolume): VolumeSummary {
+  return { name: raw.Name, driver: raw.Driver ?? 'local', mountpoint: raw.Mountpoint ?? '', created: toMillis(raw.CreatedAt), labels: raw.Labels ?? {} };
+}
+
+interface ApiHistory {
+  Id?: string;
+  Created?: number;
+  CreatedBy?: string;
+  Size?: number;
+  Comment?: string;
+  Tags?: string[] | null;
+}
+
+export function historyFromApi(raw: ApiHistory): HistoryEntry {
+  return {
+    id: raw.Id && raw.Id !== '<missing>' ? raw.Id : undefined,
+    created: toMillis(raw.Created),
+    createdBy: raw.CreatedBy ?? '',
+    size: raw.Size ?? 0,
+    comment: raw.Comment ?? '',
+    tags: raw.Tags ?? [],
   };
 }
 
@@ -145,4 +224,36 @@ function describeState(state: ContainerState, exitCode: number, startedAt: numbe
     case 'removing': return 'Removal In Progress';
     case 'dead': return 'Dead';
   }
+}
+
+interface ApiStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+}
+
+/** CPU and memory as `docker stats` computes them (memory without the reclaimable page cache). */
+export function statsFromApi(raw: ApiStats): ContainerStats {
+  const cpu = raw.cpu_stats ?? {};
+  const pre = raw.precpu_stats ?? {};
+  const cpuDelta = (cpu.cpu_usage?.total_usage ?? 0) - (pre.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (cpu.system_cpu_usage ?? 0) - (pre.system_cpu_usage ?? 0);
+  const cpus = cpu.online_cpus || cpu.cpu_usage?.percpu_usage?.length || 1;
+  const cpuPercent = cpuDelta > 0 && systemDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+  const memory = raw.memory_stats ?? {};
+  const cache = memory.stats?.total_inactive_file ?? memory.stats?.inactive_file ?? 0;
+  const usage = Math.max(0, (memory.usage ?? 0) - (cache < (memory.usage ?? 0) ? cache : 0));
+  return { cpuPercent, memoryUsage: usage, memoryLimit: memory.limit ?? 0 };
+}
+
+/** The X-Docker-Container-Path-Stat header (base64 JSON) of a HEAD on a container's archive. */
+export function pathStatFromHeader(header: string | string[] | undefined, path: string): PathStat {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (!text) throw new Error(`The engine did not describe ${path}.`);
+  const raw = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as { name?: string; size?: number; mode?: number; mtime?: string; linkTarget?: string };
+  // Go's os.FileMode: bit 31 directory, 27 symlink; 26, 25, 24, 21, 19 devices, pipes, sockets.
+  const mode = raw.mode ?? 0;
+  const bit = (n: number) => Math.floor(mode / 2 ** n) % 2 === 1;
+  const type = bit(31) ? 'directory' : bit(27) ? 'symlink' : [26, 25, 24, 21, 19].some(bit) ? 'other' : 'file';
+  return { name: raw.name ?? '', size: raw.size ?? 0, type, mtime: toMillis(raw.mtime), linkTarget: raw.linkTarget ?? '' };
 }

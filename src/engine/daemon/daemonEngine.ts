@@ -1,19 +1,36 @@
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import type { ContainerSummary, Engine, EngineEvent, EngineInfo, ImageSummary, Inspected, Operation } from '../engine';
+import type { Duplex } from 'node:stream';
+import type {
+  BuildEvent, BuildRequest, ContainerStats, ContainerSummary, Engine, EngineEvent, EngineInfo, HistoryEntry, ImageSummary, Inspected, LogChunk,
+  LogOptions, NetworkSummary, Operation, PathStat, ProgressEvent, PruneResult, RegistryCredentials, RunRequest, TerminalSession, TransferOptions, VolumeSummary,
+} from '../engine';
 import { EngineError } from '../engine';
-import { containerFromInspect, containerFromList, imageFromApi } from './apiModel';
-import { toEngineError } from './daemonErrors';
+import { containerFromInspect, containerFromList, historyFromApi, imageFromApi, networkFromApi, pathStatFromHeader, statsFromApi, volumeFromApi } from './apiModel';
+import { buildContext } from './buildContext';
+import { parseBuildStream } from './buildStream';
+import { demuxLogStream } from './logStream';
+import { DaemonTerminalSession } from './terminalSession';
+import { daemonMessage, toEngineError } from './daemonErrors';
 import type { DaemonEndpoint } from './endpoint';
 import { parseEventStream } from './eventStream';
+import { isAuthFailure, parseProgressStream } from './progressStream';
+import { familiarRepository, parseReference } from '../../core/registry/imageReference';
 
 /** How long a plain request may take before it is reported as a failure (streams have no limit). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-const OPERATIONS: ReadonlySet<Operation> = new Set(['startContainer', 'stopContainer', 'restartContainer', 'removeContainer']);
+const OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
+  'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'pauseContainer', 'unpauseContainer',
+  'killContainer', 'runContainer', 'runTerminal', 'containerLogs', 'execTerminal', 'containerStats', 'containerArchive', 'pruneContainers',
+  'pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'pruneImages', 'buildImage',
+  'listNetworks', 'createNetwork', 'removeNetwork', 'pruneNetworks',
+  'listVolumes', 'createVolume', 'removeVolume', 'pruneVolumes',
+]);
 
 /** An Engine over the Docker Engine API (Docker, or Podman's compatible service), through dockerode. */
 export class DaemonEngine implements Engine {
@@ -79,6 +96,233 @@ export class DaemonEngine implements Engine {
     await this.call(`remove container ${id}`, (abortSignal) => this.docker.getContainer(id).remove({ force: options.force, abortSignal }));
   }
 
+  async pauseContainer(id: string): Promise<void> {
+    await this.call(`pause container ${id}`, (abortSignal) => this.docker.getContainer(id).pause({ abortSignal }));
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.call(`unpause container ${id}`, (abortSignal) => this.docker.getContainer(id).unpause({ abortSignal }));
+  }
+
+  async killContainer(id: string, signal = 'SIGKILL'): Promise<void> {
+    await this.call(`kill container ${id}`, (abortSignal) => this.docker.getContainer(id).kill({ signal, abortSignal }));
+  }
+
+  async runContainer(request: RunRequest): Promise<string> {
+    const container = await this.createContainer(request);
+    await this.startContainer(container.id);
+    return container.id;
+  }
+
+  async runTerminal(request: RunRequest, size: { columns: number; rows: number }): Promise<TerminalSession> {
+    const container = await this.createContainer({ ...request, interactive: true });
+    const stream = await this.call(`attach to ${container.id}`, () => container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }) as Promise<Duplex>);
+    await this.startContainer(container.id);
+    await container.resize({ w: size.columns, h: size.rows }).catch(() => undefined);
+    return new DaemonTerminalSession(stream, (w, h) => container.resize({ w, h }), async () => ((await container.wait()) as { StatusCode?: number }).StatusCode);
+  }
+
+  private async createContainer(request: RunRequest): Promise<Docker.Container> {
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = {};
+    for (const p of request.ports ?? []) {
+      const key = `${p.containerPort}/${p.protocol ?? 'tcp'}`;
+      exposed[key] = {};
+      (bindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: p.hostPort ? String(p.hostPort) : '' });
+    }
+    const interactive = request.interactive ?? false;
+    const container = await this.call(`create a container from ${request.image}`, (abortSignal) => this.docker.createContainer({
+      Image: request.image,
+      name: request.name || undefined,
+      Cmd: request.command?.length ? [...request.command] : undefined,
+      Env: request.env?.length ? [...request.env] : undefined,
+      ExposedPorts: exposed,
+      Tty: interactive,
+      OpenStdin: interactive,
+      AttachStdin: interactive,
+      HostConfig: { PortBindings: bindings, Binds: request.volumes?.length ? [...request.volumes] : undefined },
+      abortSignal,
+    }));
+    return container;
+  }
+
+  async *containerLogs(id: string, options: LogOptions = {}): AsyncGenerator<LogChunk> {
+    const signal = AbortSignal.any([this.lifetime.signal, ...(options.signal ? [options.signal] : [])]);
+    const container = this.docker.getContainer(id);
+    const { summary, raw } = await this.inspectContainer(id);
+    const tty = (raw as { Config?: { Tty?: boolean } }).Config?.Tty ?? false;
+    const request = { follow: options.follow ?? false, stdout: true, stderr: true, timestamps: options.timestamps ?? false, tail: options.tail ?? 'all', abortSignal: signal };
+    let stream: AsyncIterable<Buffer>;
+    try {
+      // With follow the API streams; without it dockerode buffers the body and gives a Buffer.
+      const body = (await container.logs(request as Docker.ContainerLogsOptions & { follow: true })) as unknown as AsyncIterable<Buffer> | Buffer;
+      stream = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    } catch (err) {
+      throw toEngineError(err, this.endpoint, `read the logs of ${summary.name}`);
+    }
+    try {
+      yield* demuxLogStream(stream, tty);
+    } catch (err) {
+      if (!signal.aborted) throw toEngineError(err, this.endpoint, `read the logs of ${summary.name}`);
+    }
+  }
+
+  async execTerminal(id: string, command: readonly string[], size: { columns: number; rows: number }): Promise<TerminalSession> {
+    const container = this.docker.getContainer(id);
+    const exec = await this.call(`start ${command.join(' ')} in ${id}`, () => container.exec({
+      Cmd: [...command], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true,
+      ConsoleSize: [size.rows, size.columns],
+    }));
+    const stream = await this.call(`attach to ${command.join(' ')} in ${id}`, () => exec.start({ hijack: true, stdin: true, Tty: true }));
+    // ConsoleSize at create needs API 1.42; a resize works everywhere.
+    await exec.resize({ w: size.columns, h: size.rows }).catch(() => undefined);
+    return new DaemonTerminalSession(stream, (w, h) => exec.resize({ w, h }), async () => (await exec.inspect()).ExitCode ?? undefined);
+  }
+
+  async containerStats(id: string): Promise<ContainerStats> {
+    const raw = await this.call(`read the stats of ${id}`, (abortSignal) => this.docker.getContainer(id).stats({ stream: false, abortSignal }));
+    return statsFromApi(raw);
+  }
+
+  async containerArchive(id: string, path: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+    const both = AbortSignal.any([this.lifetime.signal, ...(signal ? [signal] : [])]);
+    try {
+      return (await this.docker.getContainer(id).getArchive({ path, abortSignal: both })) as unknown as AsyncIterable<Buffer>;
+    } catch (err) {
+      throw toEngineError(err, this.endpoint, `read ${path} in container ${id}`);
+    }
+  }
+
+  async containerPathStat(id: string, path: string): Promise<PathStat> {
+    const res = await this.call(`look at ${path} in container ${id}`, (abortSignal) => this.docker.getContainer(id).infoArchive({ path, abortSignal }) as Promise<IncomingMessage>);
+    res.resume();
+    return pathStatFromHeader(res.headers['x-docker-container-path-stat'], path);
+  }
+
+  async pruneContainers(): Promise<PruneResult> {
+    const r = await this.call('remove stopped containers', (abortSignal) => this.docker.pruneContainers({ abortSignal }));
+    return { removed: r.ContainersDeleted ?? [], spaceReclaimed: r.SpaceReclaimed ?? 0 };
+  }
+
+  pullImage(reference: string, options: TransferOptions = {}): AsyncIterable<ProgressEvent> {
+    // The API takes the whole reference (tag or digest included) in fromImage.
+    return this.transfer(`pull ${reference}`, options, (abortSignal) =>
+      this.docker.createImage(authConfig(options.credentials), { fromImage: reference, abortSignal }) as Promise<Readable>);
+  }
+
+  pushImage(reference: string, options: TransferOptions = {}): AsyncIterable<ProgressEvent> {
+    const ref = parseReference(reference);
+    return this.transfer(`push ${reference}`, options, (abortSignal) =>
+      this.docker.getImage(familiarRepository(ref)).push({ tag: ref.tag ?? 'latest', authconfig: authConfig(options.credentials), abortSignal }) as Promise<Readable>);
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    const ref = parseReference(target);
+    await this.call(`tag ${source} as ${target}`, (abortSignal) => this.docker.getImage(source).tag({ repo: familiarRepository(ref), tag: ref.tag ?? 'latest', abortSignal }));
+  }
+
+  async removeImage(idOrRef: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.call(`remove image ${idOrRef}`, (abortSignal) => this.docker.getImage(idOrRef).remove({ force: options.force, abortSignal }));
+  }
+
+  async imageHistory(idOrRef: string): Promise<HistoryEntry[]> {
+    // dockerode takes no options here, so the request cannot be aborted; the timeout still reports it.
+    const raw = await this.call(`read the history of ${idOrRef}`, () => this.docker.getImage(idOrRef).history() as Promise<Parameters<typeof historyFromApi>[0][]>);
+    return raw.map(historyFromApi);
+  }
+
+  async saveImage(reference: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+    const both = AbortSignal.any([this.lifetime.signal, ...(signal ? [signal] : [])]);
+    let stream: Readable;
+    try {
+      stream = (await this.docker.getImage(reference).get()) as Readable;
+    } catch (err) {
+      throw toEngineError(err, this.endpoint, `save ${reference}`);
+    }
+    // dockerode takes no signal for this request: end the stream when asked to.
+    both.addEventListener('abort', () => stream.destroy(), { once: true });
+    return stream;
+  }
+
+  async pruneImages(options: { all?: boolean } = {}): Promise<PruneResult> {
+    const r = await this.call('remove unused images', (abortSignal) =>
+      this.docker.pruneImages({ filters: { dangling: [options.all ? 'false' : 'true'] }, abortSignal }), 5 * 60_000);
+    return { removed: (r.ImagesDeleted ?? []).map((d) => d.Deleted ?? d.Untagged ?? '').filter(Boolean), spaceReclaimed: r.SpaceReclaimed ?? 0 };
+  }
+
+  async *buildImage(request: BuildRequest): AsyncGenerator<BuildEvent> {
+    const signal = AbortSignal.any([this.lifetime.signal, ...(request.signal ? [request.signal] : [])]);
+    const doing = `build ${request.dockerfile}`;
+    let stream: Readable;
+    try {
+      stream = (await this.docker.buildImage(await buildContext(request.context), {
+        dockerfile: request.dockerfile,
+        t: request.tag || undefined,
+        buildargs: request.buildArgs,
+        target: request.target || undefined,
+        platform: request.platform || undefined,
+        nocache: request.noCache,
+        abortSignal: signal,
+      } as Docker.ImageBuildOptions)) as Readable;
+    } catch (err) {
+      throw toEngineError(err, this.endpoint, doing);
+    }
+    try {
+      yield* parseBuildStream(stream, (message, step) => new EngineError(`Could not ${doing}${step ? ` (step ${step})` : ''}: ${message}`, 'failed', { cause: { step } }));
+    } catch (err) {
+      if (signal.aborted) throw new EngineError(`Cancelled: ${doing}.`, 'failed', { cause: err });
+      throw toEngineError(err, this.endpoint, doing);
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  async listNetworks(): Promise<NetworkSummary[]> {
+    const raw = await this.call('list networks', (abortSignal) => this.docker.listNetworks({ abortSignal }));
+    return raw.map(networkFromApi);
+  }
+
+  async inspectNetwork(idOrName: string): Promise<Inspected<NetworkSummary>> {
+    const raw = await this.call(`inspect network ${idOrName}`, (abortSignal) => this.docker.getNetwork(idOrName).inspect({ abortSignal }));
+    return { summary: networkFromApi(raw), raw };
+  }
+
+  async createNetwork(name: string, options: { driver?: string } = {}): Promise<void> {
+    await this.call(`create network ${name}`, (abortSignal) => this.docker.createNetwork({ Name: name, Driver: options.driver ?? 'bridge', CheckDuplicate: true, abortSignal }));
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    await this.call(`remove network ${idOrName}`, (abortSignal) => this.docker.getNetwork(idOrName).remove({ abortSignal }));
+  }
+
+  async pruneNetworks(): Promise<PruneResult> {
+    const r = await this.call('remove unused networks', (abortSignal) => this.docker.pruneNetworks({ abortSignal }));
+    return { removed: r.NetworksDeleted ?? [], spaceReclaimed: 0 };
+  }
+
+  async listVolumes(): Promise<VolumeSummary[]> {
+    const raw = await this.call('list volumes', (abortSignal) => this.docker.listVolumes({ abortSignal }));
+    return (raw.Volumes ?? []).map(volumeFromApi);
+  }
+
+  async inspectVolume(name: string): Promise<Inspected<VolumeSummary>> {
+    const raw = await this.call(`inspect volume ${name}`, (abortSignal) => this.docker.getVolume(name).inspect({ abortSignal }));
+    return { summary: volumeFromApi(raw), raw };
+  }
+
+  async createVolume(name: string): Promise<void> {
+    await this.call(`create volume ${name}`, (abortSignal) => this.docker.createVolume({ Name: name, abortSignal } as Docker.VolumeCreateOptions));
+  }
+
+  async removeVolume(name: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.call(`remove volume ${name}`, (abortSignal) => this.docker.getVolume(name).remove({ force: options.force, abortSignal }));
+  }
+
+  async pruneVolumes(): Promise<PruneResult> {
+    const r = await this.call('remove unused volumes', (abortSignal) => this.docker.pruneVolumes({ abortSignal }));
+    return { removed: r.VolumesDeleted ?? [], spaceReclaimed: r.SpaceReclaimed ?? 0 };
+  }
+
   async *events(signal: AbortSignal): AsyncGenerator<EngineEvent> {
     const both = AbortSignal.any([signal, this.lifetime.signal]);
     let stream: Readable;
@@ -105,6 +349,26 @@ export class DaemonEngine implements Engine {
     this.lifetime.abort();
   }
 
+  private async *transfer(doing: string, options: TransferOptions, start: (signal: AbortSignal) => Promise<Readable>): AsyncGenerator<ProgressEvent> {
+    const signal = AbortSignal.any([this.lifetime.signal, ...(options.signal ? [options.signal] : [])]);
+    const refused = (message: string) => new EngineError(
+      `Could not ${doing}: ${message}.${options.credentials ? ' The registry refused the credentials.' : ' Log in to the registry first.'}`, 'auth');
+    let stream: Readable;
+    try {
+      stream = await start(signal);
+    } catch (err) {
+      throw isAuthFailure(daemonMessage(err)) ? refused(daemonMessage(err)) : toEngineError(err, this.endpoint, doing);
+    }
+    try {
+      yield* parseProgressStream(stream, (message) => (isAuthFailure(message) ? refused(message) : new EngineError(`Could not ${doing}: ${message}.`, 'failed')));
+    } catch (err) {
+      if (signal.aborted) throw new EngineError(`Cancelled: ${doing}.`, 'failed', { cause: err });
+      throw toEngineError(err, this.endpoint, doing);
+    } finally {
+      stream.destroy();
+    }
+  }
+
   private async call<T>(doing: string, request: (signal: AbortSignal) => Promise<T>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
     const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(timeoutMs)]);
     try {
@@ -116,6 +380,11 @@ export class DaemonEngine implements Engine {
       throw toEngineError(err, this.endpoint, doing);
     }
   }
+}
+
+/** The daemon wants credentials as X-Registry-Auth; it never sees them otherwise. */
+function authConfig(credentials?: RegistryCredentials): Docker.AuthConfig | undefined {
+  return credentials && { username: credentials.username, password: credentials.password, serveraddress: credentials.serverAddress };
 }
 
 function modemOptions(endpoint: DaemonEndpoint): Docker.DockerOptions {

@@ -18,7 +18,6 @@ export function toEngineError(err: unknown, endpoint: string, doing: string): En
   if (isEngineError(err)) return err;
   const e = (err ?? {}) as NodeLikeError;
   const code = e.code ?? '';
-  const daemonMessage = e.json?.message ?? (typeof e.reason === 'string' ? e.reason : undefined);
   const cannotReach = `Cannot reach the container engine at ${endpoint}`;
   if (code === 'ENOENT') {
     return new EngineError(`${cannotReach}: there is no socket there. Start Docker (or Podman's API service), or point DOCKER_HOST at your engine.`, 'absent', { cause: err });
@@ -33,13 +32,23 @@ export function toEngineError(err: unknown, endpoint: string, doing: string): En
     return new EngineError(`${cannotReach}: the TLS handshake failed (${code || e.message}). Check DOCKER_CERT_PATH and the daemon's certificate.`, 'tls', { cause: err });
   }
   const status = e.statusCode;
-  const detail = daemonMessage ?? e.message ?? String(err);
+  const detail = daemonMessage(err);
   if (status === 400 && /client version|API version/i.test(detail)) {
     return new EngineError(`The engine at ${endpoint} is too old for Stevedore: ${detail}. Upgrade it to Docker 20.10 / API 1.41 or later.`, 'version', { cause: err });
   }
   if (status === 404) return new EngineError(`Could not ${doing}: ${detail}.`, 'notFound', { cause: err });
   if (status === 409 || status === 304) return new EngineError(`Could not ${doing}: ${detail}.`, 'conflict', { cause: err });
   return new EngineError(`Could not ${doing} on ${endpoint}: ${detail}.`, 'failed', { cause: err });
+}
+
+/** What the daemon said (its JSON `message`), else the error's own text. */
+export function daemonMessage(err: unknown): string {
+  const e = (err ?? {}) as NodeLikeError;
+  if (e.json?.message) return e.json.message;
+  // For streamed requests docker-modem reads the body later and puts it only in the message:
+  // "(HTTP code 500) server error - <the daemon's message> ".
+  const fromMessage = /^\(HTTP code \d+\) [^-]* - ([\s\S]*?)\s*$/.exec(e.message ?? '')?.[1];
+  return fromMessage || (typeof e.reason === 'string' ? e.reason : undefined) || e.message || String(err);
 }
 
 function describeNetworkCode(code: string): string {

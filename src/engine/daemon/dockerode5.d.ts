@@ -9,4 +9,11 @@ declare module 'dockerode' {
   interface ImageInspectOptions {
     abortSignal?: AbortSignal;
   }
+  interface Container {
+    stats(options: { stream: false; abortSignal?: AbortSignal }): Promise<ContainerStats>;
+    getArchive(options: { path: string; abortSignal?: AbortSignal }): Promise<NodeJS.ReadableStream>;
+  }
+  interface Network {
+    inspect(options: { abortSignal?: AbortSignal }): Promise<NetworkInspectInfo>;
+  }
 }

@@ -1,24 +1,15 @@
 import type { EngineEvent, EngineObjectType } from '../engine';
+import { readJsonLines } from './jsonLines';
 
 /**
- * Reads the Docker Engine API's `/events` stream (one JSON object per line, split across chunks
- * arbitrarily) into normalised EngineEvents. Podman's compatible API uses some other action
- * names; they are mapped onto Docker's so views handle one vocabulary.
+ * Reads the Docker Engine API's `/events` stream into normalised EngineEvents. Podman's compatible
+ * API uses some other action names; they are mapped onto Docker's so views handle one vocabulary.
  */
 export async function* parseEventStream(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<EngineEvent> {
-  let pending = '';
-  for await (const chunk of chunks) {
-    pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      const event = line ? parseEvent(line) : undefined;
-      if (event) yield event;
-    }
+  for await (const value of readJsonLines(chunks)) {
+    const event = toEvent(value);
+    if (event) yield event;
   }
-  const last = pending.trim() ? parseEvent(pending.trim()) : undefined;
-  if (last) yield last;
 }
 
 interface ApiEvent {
@@ -41,13 +32,16 @@ const PODMAN_ACTIONS: Partial<Record<EngineObjectType, Record<string, string>>> 
 
 /** One line of the stream; undefined for a line that is not a JSON event (never throws). */
 export function parseEvent(line: string): EngineEvent | undefined {
-  let raw: ApiEvent;
   try {
-    raw = JSON.parse(line) as ApiEvent;
+    return toEvent(JSON.parse(line));
   } catch {
     return undefined;
   }
-  if (!raw || typeof raw !== 'object') return undefined;
+}
+
+function toEvent(value: unknown): EngineEvent | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const raw = value as ApiEvent;
   const typeName = (raw.Type ?? '').toLowerCase();
   const type: EngineObjectType = (TYPES as readonly string[]).includes(typeName) ? (typeName as EngineObjectType) : 'other';
   // Actions can carry a detail after a colon: "exec_start: sh -c ...", "health_status: healthy".

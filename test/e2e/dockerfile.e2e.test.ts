@@ -57,15 +57,16 @@ describe('Dockerfile features in a real VS Code', { skip: skipUnlessAvailable(mi
     const hover = p.locator('.monaco-hover-content');
     await hover.filter({ hasText: 'Starts a build stage' }).waitFor({ timeout: 15_000 });
     assert.match(await hover.first().innerText(), /Common mistake:/);
-    await p.mouse.move(700, 600);
-    await hover.first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    await closeHover(p);
     await firstLine.locator('span', { hasText: baseImage().split(':')[0] }).first().hover();
     await hover.filter({ hasText: /In Docker Engine/ }).waitFor({ timeout: 15_000 });
     assert.match(await hover.filter({ hasText: /In Docker Engine/ }).innerText(), /created .* ago/);
+    await closeHover(p);
   }));
 
   test('a quick fix adds -y and its diagnostic goes from the Problems panel', () => shot('dockerfile quick fix', async () => {
     const p = page!;
+    await closeHover(p);
     await p.locator('.monaco-editor .view-line', { hasText: 'apt-get install' }).locator('span', { hasText: 'apt-get' }).first().click();
     await p.keyboard.press('Control+.');
     const action = p.locator('.action-widget .monaco-list-row', { hasText: 'Add -y to apt-get install' });
@@ -76,3 +77,10 @@ describe('Dockerfile features in a real VS Code', { skip: skipUnlessAvailable(mi
     assert.ok(await problems().filter({ hasText: 'DL3015' }).count() > 0, 'the other findings stay');
   }));
 });
+
+/** As a person does: Escape and the mouse away from the text, until no hover is shown. */
+async function closeHover(p: Page): Promise<void> {
+  await p.mouse.move(5, 5);
+  await p.keyboard.press('Escape');
+  await p.locator('.monaco-hover-content').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+}

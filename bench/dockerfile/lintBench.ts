@@ -1,4 +1,4 @@
-// Prints the Dockerfile language service's figures: `npx tsx bench/dockerfile/lintBench.ts`.
+// Prints the Dockerfile language service's figures: `npm run bench:dockerfile`.
 // Full lint (parse, build checks, all DL rules) against dockerfile-utils' validate on the same
 // files in the same process; hover and completion on a 1,000-line file; `stevedore lint` over
 // 100 files against a cold Node start. It prints figures and never passes or fails.

@@ -37,6 +37,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `stevedore lint | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

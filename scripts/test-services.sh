@@ -74,11 +74,13 @@ make_base_image() {
   log "image busybox:local made from Debian's busybox-static"
 }
 
-# Podman keeps all its state under $STATE/podman: its configuration comes from CONTAINERS_CONF and
-# CONTAINERS_STORAGE_CONF (both honoured by podman 4.3), so /etc/containers is never written.
+# Podman keeps all its state under $STATE/podman: its configuration comes from CONTAINERS_CONF,
+# CONTAINERS_STORAGE_CONF and CONTAINERS_REGISTRIES_CONF (all honoured by podman 4.3), so
+# /etc/containers is never written.
 PODMAN_HOST="unix://$STATE/podman.sock"
 podman_env() {
-  export CONTAINERS_CONF="$STATE/podman/containers.conf" CONTAINERS_STORAGE_CONF="$STATE/podman/storage.conf"
+  export CONTAINERS_CONF="$STATE/podman/containers.conf" CONTAINERS_STORAGE_CONF="$STATE/podman/storage.conf" \
+    CONTAINERS_REGISTRIES_CONF="$STATE/podman/registries.conf"
 }
 
 start_podman() {
@@ -99,6 +101,14 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$dir/events.log"
 tmp_dir = "$dir/tmp"
+CONF
+    # Docker treats registries on 127.0.0.0/8 as insecure (HTTP, or TLS unverified); Podman does not
+    # by itself. The same here for the test registries on any loopback port (prefix match on host).
+    cat > "$CONTAINERS_REGISTRIES_CONF" <<CONF
+unqualified-search-registries = ["docker.io"]
+[[registry]]
+location = "127.0.0.1"
+insecure = true
 CONF
     cat > "$CONTAINERS_STORAGE_CONF" <<CONF
 [storage]

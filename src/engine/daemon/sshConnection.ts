@@ -69,7 +69,8 @@ class CommandSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.child.stdin.write(chunk, callback);
+    // A failed write (EPIPE) means ssh is exiting: its exit, below, reports why.
+    this.child.stdin.write(chunk, () => callback());
   }
 
   override _final(callback: (error?: Error | null) => void): void {

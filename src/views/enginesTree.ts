@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { currentEnvironment } from '../engine/daemon/endpoint';
 import { AUTO } from '../engine/daemon/endpointChoice';
 import type { EngineConnection } from '../engine/engineConnection';
+import { mainReason } from '../engine/engineSelection';
 import { knownEngines, probe, type KnownEngine, type Reachability } from '../engine/knownEngines';
 
 /** The first row: let the docker CLI's rules decide. */
@@ -86,7 +87,12 @@ export class EnginesTree implements vscode.TreeDataProvider<EnginesNode>, vscode
     const state = this.connection.state;
     const inUse = state.status !== 'connecting' && activeEngine(this.engines, state.status === 'connected' ? state.engine.endpoint : state.attempts[0]?.endpoint) === engine;
     const connected = inUse && state.status === 'connected';
-    const reach = connected ? { status: 'reachable' as const, endpoint: state.engine.endpoint, info: state.info } : this.reachability.get(engine.choice);
+    // The connection knows best about the engine in use; the others were asked when the view was shown.
+    const reach: Reachability | 'checking' | undefined = !inUse
+      ? this.reachability.get(engine.choice)
+      : state.status === 'connected'
+        ? { status: 'reachable', endpoint: state.engine.endpoint, info: state.info }
+        : { status: 'unreachable', reason: mainReason(state.attempts), error: state.attempts.map((a) => a.error).join('\n') };
     const item = new vscode.TreeItem(engine.label, vscode.TreeItemCollapsibleState.None);
     item.id = `engine:${engine.kind}:${engine.choice || engine.detail}`;
     const where = engine.endpoints[0]?.url ?? '';

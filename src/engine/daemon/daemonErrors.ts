@@ -29,7 +29,8 @@ export function toEngineError(err: unknown, endpoint: string, doing: string): En
     return new EngineError(`${cannotReach}: ${describeNetworkCode(code)}. Check that the engine is running and that the address is right.`, 'unreachable', { cause: err });
   }
   if (code === 'ESSH') return sshError(e.message ?? '', endpoint, err);
-  if (TLS_CODES.test(code) || /certificate|SSL routines|TLS/i.test(e.message ?? '')) {
+  // By its words only when the daemon did not answer: an answer's text can name anything ("tls-app").
+  if (TLS_CODES.test(code) || (e.statusCode === undefined && /certificate|SSL routines|TLS/i.test(e.message ?? ''))) {
     return new EngineError(`${cannotReach}: the TLS handshake failed (${code || e.message}). Check DOCKER_CERT_PATH and the daemon's certificate.`, 'tls', { cause: err });
   }
   const status = e.statusCode;

@@ -211,7 +211,7 @@ down() {
     local ids; ids=$(docker -H "unix://$STATE/docker.sock" ps -aq 2>/dev/null || true)
     [ -n "$ids" ] && docker -H "unix://$STATE/docker.sock" rm -f $ids >/dev/null 2>&1
     stop_pid "$STATE/dockerd.pid.ours" 30
-    ip link del docker0 2>/dev/null || true
+    # docker0 is left in place: another daemon on this machine may be using it.
   fi
   awk -v s="$STATE/" 'index($2,s)==1{print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
   rm -rf "$STATE"

@@ -12,7 +12,7 @@ import { showInspectDocument } from './inspectDocuments';
 function containersOf(node: ContainerNode | undefined, selected: readonly ContainerNode[] | undefined): ContainerSummary[] {
   const seen = new Map<string, ContainerSummary>();
   for (const n of targets(node, selected)) {
-    for (const c of n.kind === 'group' ? n.containers : [n.container]) seen.set(c.id, c);
+    for (const c of n.kind === 'group' ? n.containers : n.kind === 'container' ? [n.container] : []) seen.set(c.id, c);
   }
   return [...seen.values()];
 }

@@ -101,6 +101,14 @@ export interface HistoryEntry {
   readonly tags: readonly string[];
 }
 
+export interface PathStat {
+  readonly name: string;
+  readonly size: number;
+  readonly type: 'file' | 'directory' | 'symlink' | 'other';
+  readonly mtime: number;
+  readonly linkTarget: string;
+}
+
 export interface ContainerStats {
   readonly cpuPercent: number;
   readonly memoryUsage: number;
@@ -257,6 +265,8 @@ export interface Engine {
   containerStats(id: string): Promise<ContainerStats>;
   /** A tar stream of `path` inside the container (running or stopped), as `docker cp` reads it. */
   containerArchive(id: string, path: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>>;
+  /** What is at `path` in the container, without reading it. */
+  containerPathStat(id: string, path: string): Promise<PathStat>;
   /** Removes stopped containers. */
   pruneContainers(): Promise<PruneResult>;
 

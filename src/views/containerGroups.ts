@@ -1,3 +1,4 @@
+import type { TarEntryType } from '../core/layers/tarReader';
 import type { ContainerState, ContainerSummary } from '../engine/engine';
 import { compareBy, compareNames, matchesFilter, type ViewOptions } from './viewOptions';
 
@@ -8,7 +9,9 @@ export const COMPOSE_SERVICE = 'com.docker.compose.service';
 
 export type ContainerNode =
   | { readonly kind: 'group'; readonly grouping: ContainerGrouping; readonly key: string; readonly containers: readonly ContainerSummary[] }
-  | { readonly kind: 'container'; readonly container: ContainerSummary; readonly group?: string };
+  | { readonly kind: 'container'; readonly container: ContainerSummary; readonly group?: string }
+  /** A file or folder inside a container (its "Files" root is the path `/`). */
+  | { readonly kind: 'path'; readonly containerId: string; readonly path: string; readonly type: TarEntryType; readonly linkName: string };
 
 const STATE_ORDER: readonly ContainerState[] = ['running', 'restarting', 'paused', 'created', 'exited', 'removing', 'dead'];
 

@@ -1,6 +1,11 @@
 import * as vscode from 'vscode';
 import type { ContainerState, ContainerSummary, Engine, EngineEvent, PortMapping } from '../engine/engine';
+import { posix } from 'node:path';
+import { listContainerDirectory } from '../engine/containerFiles';
+import type { EngineConnection } from '../engine/engineConnection';
+import { containerFileUri } from './containerFileSystem';
 import { ContainerList } from './containerList';
+import { compareNames } from './viewOptions';
 import { COMPOSE_SERVICE, groupChildren, groupContainers, type ContainerGrouping, type ContainerNode } from './containerGroups';
 import type { EngineTreeModel } from './engineTreeView';
 import type { ViewOptions } from './viewOptions';
@@ -37,7 +42,7 @@ export class ContainersModel implements EngineTreeModel<ContainerNode> {
   readonly watches = new Set(['container'] as const);
   private readonly list = new ContainerList();
 
-  constructor(private readonly grouping: () => ContainerGrouping) {}
+  constructor(private readonly grouping: () => ContainerGrouping, private readonly connection: EngineConnection) {}
 
   load(engine: Engine): Promise<void> {
     return this.list.load(engine);
@@ -51,7 +56,16 @@ export class ContainersModel implements EngineTreeModel<ContainerNode> {
     return groupContainers(this.list.all(), this.grouping(), options);
   }
 
-  children(node: ContainerNode): ContainerNode[] {
+  async children(node: ContainerNode): Promise<ContainerNode[]> {
+    if (node.kind === 'container') return [{ kind: 'path', containerId: node.container.id, path: '/', type: 'directory', linkName: '' }];
+    if (node.kind === 'path') {
+      const state = this.connection.state;
+      if (state.status !== 'connected' || node.type !== 'directory') return [];
+      const entries = await listContainerDirectory(state.engine, node.containerId, node.path);
+      return entries
+        .sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || compareNames(a.name, b.name))
+        .map((e) => ({ kind: 'path', containerId: node.containerId, path: posix.join(node.path, e.name), type: e.type, linkName: e.linkName }));
+    }
     return groupChildren(node);
   }
 
@@ -60,7 +74,11 @@ export class ContainersModel implements EngineTreeModel<ContainerNode> {
   }
 
   item(node: ContainerNode): vscode.TreeItem {
-    return node.kind === 'group' ? groupItem(node) : containerItem(node.container, node.group);
+    switch (node.kind) {
+      case 'group': return groupItem(node);
+      case 'container': return containerItem(node.container, node.group);
+      case 'path': return pathItem(node);
+    }
   }
 }
 
@@ -74,9 +92,26 @@ function groupItem(node: Extract<ContainerNode, { kind: 'group' }>): vscode.Tree
   return item;
 }
 
+function pathItem(node: Extract<ContainerNode, { kind: 'path' }>): vscode.TreeItem {
+  const isRoot = node.path === '/';
+  const folder = node.type === 'directory';
+  const item = new vscode.TreeItem(isRoot ? 'Files' : posix.basename(node.path), folder ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = `path:${node.containerId}:${node.path}`;
+  item.resourceUri = containerFileUri(node.containerId, node.path);
+  item.iconPath = isRoot ? new vscode.ThemeIcon('files') : folder ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
+  item.contextValue = `containerPath:${node.type}`;
+  if (node.type === 'symlink') item.description = `→ ${node.linkName}`;
+  if (node.type === 'file' || node.type === 'symlink') {
+    // A link opens what it points to (absolute targets are inside the container too).
+    const target = node.type === 'symlink' ? posix.resolve(posix.dirname(node.path), node.linkName) : node.path;
+    item.command = { command: 'vscode.open', title: 'Open', arguments: [containerFileUri(node.containerId, target)] };
+  }
+  return item;
+}
+
 function containerItem(container: ContainerSummary, group: string | undefined): vscode.TreeItem {
   const service = container.labels[COMPOSE_SERVICE];
-  const item = new vscode.TreeItem(container.name, vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(container.name, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `container:${group ?? ''}:${container.id}`;
   item.iconPath = stateIcon(container);
   const published = container.ports.filter((p) => p.hostPort).map(describePort);

@@ -13,7 +13,7 @@ export interface EngineTreeModel<N> {
   /** Applies a batch of events with as few engine requests as it can; true when anything changed. */
   apply(engine: Engine, events: readonly EngineEvent[]): Promise<boolean>;
   roots(options: ViewOptions): N[];
-  children(node: N, options: ViewOptions): N[];
+  children(node: N, options: ViewOptions): N[] | Promise<N[]>;
   item(node: N): vscode.TreeItem;
   clear(): void;
 }
@@ -78,7 +78,14 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N | EngineProb
 
   async getChildren(node?: N | EngineProblem): Promise<(N | EngineProblem)[]> {
     if (node instanceof EngineProblem) return [];
-    if (node) return this.model.children(node, this.options);
+    if (node) {
+      try {
+        return await this.model.children(node, this.options);
+      } catch (err) {
+        void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+        return [];
+      }
+    }
     const state = this.connection.state;
     if (state.status !== 'connected') {
       // An engine that is there but cannot be used gets one item saying why; none at all, the welcome.

@@ -126,6 +126,33 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
     await treeRow(p, baseImage().split(':')[0]).filter({ has: p.locator('.codicon-repo') }).waitFor({ timeout: 5000 });
   }));
 
+  test("Browse a container's files: Files → etc → passwd opens read-only", () => shot('browse files', async () => {
+    const p = page!;
+    await showStevedore(p);
+    const containerRow = treeRow(p, containerName);
+    await containerRow.click();
+    await p.keyboard.press('ArrowRight');
+    const files = p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { has: p.locator('.codicon-files') });
+    await files.waitFor({ timeout: 10_000 });
+    await files.click();
+    await p.keyboard.press('ArrowRight');
+    const etc = p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^etc$/ });
+    await etc.waitFor({ timeout: 15_000 });
+    await etc.click();
+    await p.keyboard.press('ArrowRight');
+    // The list only renders the rows in sight: walk down to passwd with the keyboard, as a user would.
+    const passwd = p.locator('.part.sidebar .monaco-list-row[role="treeitem"].focused', { hasText: /^passwd$/ });
+    await p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^group$/ }).waitFor({ timeout: 15_000 });
+    for (let i = 0; i < 12 && !(await passwd.isVisible()); i++) await p.keyboard.press('ArrowDown');
+    await p.keyboard.press('Enter');
+    const editor = p.locator('.editor-instance .view-lines');
+    await editor.filter({ hasText: 'root:x:0:0:root:/root:/bin/sh' }).waitFor({ timeout: 15_000 });
+    await p.locator('.tabs-container .tab', { hasText: 'passwd' }).waitFor();
+    // Collapse again so later tests see the container rows.
+    await containerRow.click();
+    await p.keyboard.press('ArrowLeft');
+  }));
+
   test('a container started outside appears without a refresh', () => shot('new container appears', async () => {
     const p = page!;
     await showStevedore(p);

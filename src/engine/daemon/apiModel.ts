@@ -1,5 +1,5 @@
 import { humanDuration } from '../humanize';
-import type { ContainerHealth, ContainerState, ContainerStats, ContainerSummary, HistoryEntry, ImageSummary, Mount, NetworkSummary, PortMapping, VolumeSummary } from '../engine';
+import type { ContainerHealth, ContainerState, ContainerStats, PathStat, ContainerSummary, HistoryEntry, ImageSummary, Mount, NetworkSummary, PortMapping, VolumeSummary } from '../engine';
 
 /** Turns the Docker Engine API's JSON (Docker and Podman's compatible API) into the contract's types. */
 
@@ -244,4 +244,16 @@ export function statsFromApi(raw: ApiStats): ContainerStats {
   const cache = memory.stats?.total_inactive_file ?? memory.stats?.inactive_file ?? 0;
   const usage = Math.max(0, (memory.usage ?? 0) - (cache < (memory.usage ?? 0) ? cache : 0));
   return { cpuPercent, memoryUsage: usage, memoryLimit: memory.limit ?? 0 };
+}
+
+/** The X-Docker-Container-Path-Stat header (base64 JSON) of a HEAD on a container's archive. */
+export function pathStatFromHeader(header: string | string[] | undefined, path: string): PathStat {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (!text) throw new Error(`The engine did not describe ${path}.`);
+  const raw = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as { name?: string; size?: number; mode?: number; mtime?: string; linkTarget?: string };
+  // Go's os.FileMode: bit 31 directory, 27 symlink; 26, 25, 24, 21, 19 devices, pipes, sockets.
+  const mode = raw.mode ?? 0;
+  const bit = (n: number) => Math.floor(mode / 2 ** n) % 2 === 1;
+  const type = bit(31) ? 'directory' : bit(27) ? 'symlink' : [26, 25, 24, 21, 19].some(bit) ? 'other' : 'file';
+  return { name: raw.name ?? '', size: raw.size ?? 0, type, mtime: toMillis(raw.mtime), linkTarget: raw.linkTarget ?? '' };
 }

@@ -1,12 +1,13 @@
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import type {
   BuildEvent, BuildRequest, ContainerStats, ContainerSummary, Engine, EngineEvent, EngineInfo, HistoryEntry, ImageSummary, Inspected, LogChunk,
-  LogOptions, NetworkSummary, Operation, ProgressEvent, PruneResult, RegistryCredentials, RunRequest, TerminalSession, TransferOptions, VolumeSummary,
+  LogOptions, NetworkSummary, Operation, PathStat, ProgressEvent, PruneResult, RegistryCredentials, RunRequest, TerminalSession, TransferOptions, VolumeSummary,
 } from '../engine';
 import { EngineError } from '../engine';
-import { containerFromInspect, containerFromList, historyFromApi, imageFromApi, networkFromApi, statsFromApi, volumeFromApi } from './apiModel';
+import { containerFromInspect, containerFromList, historyFromApi, imageFromApi, networkFromApi, pathStatFromHeader, statsFromApi, volumeFromApi } from './apiModel';
 import { buildContext } from './buildContext';
 import { parseBuildStream } from './buildStream';
 import { demuxLogStream } from './logStream';
@@ -193,6 +194,12 @@ export class DaemonEngine implements Engine {
     } catch (err) {
       throw toEngineError(err, this.endpoint, `read ${path} in container ${id}`);
     }
+  }
+
+  async containerPathStat(id: string, path: string): Promise<PathStat> {
+    const res = await this.call(`look at ${path} in container ${id}`, (abortSignal) => this.docker.getContainer(id).infoArchive({ path, abortSignal }) as Promise<IncomingMessage>);
+    res.resume();
+    return pathStatFromHeader(res.headers['x-docker-container-path-stat'], path);
   }
 
   async pruneContainers(): Promise<PruneResult> {

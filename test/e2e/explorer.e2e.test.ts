@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { baseImage, docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
-import { chromiumMissing, clickMenuItem, openBrowser, repositoryRow, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
+import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const missing = dockerMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
@@ -119,11 +119,11 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
     const input = p.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.pressSequentially(repository.split('/')[1].slice(0, 18));
-    await repositoryRow(p, baseImage().split(':')[0]).waitFor({ state: 'detached', timeout: 5000 });
+    await treeRow(p, baseImage().split(':')[0]).filter({ has: p.locator('.codicon-repo') }).waitFor({ state: 'detached', timeout: 5000 });
     assert.ok(await treeRow(p, repository).isVisible());
     await p.keyboard.press('Enter');
     await imagesPane.locator('.pane-header .action-label[aria-label^="Clear Images Filter"]').click();
-    await repositoryRow(p, baseImage().split(':')[0]).waitFor({ timeout: 5000 });
+    await treeRow(p, baseImage().split(':')[0]).filter({ has: p.locator('.codicon-repo') }).waitFor({ timeout: 5000 });
   }));
 
   test("Browse a container's files: Files → etc → passwd opens read-only", () => shot('browse files', async () => {

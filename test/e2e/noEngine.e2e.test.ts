@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { DaemonProxy, daemonTarget } from '../support/daemonProxy';
 import { baseImage, dockerMissing, skipUnlessAvailable } from '../support/services';
-import { chromiumMissing, openBrowser, repositoryRow, screenshotOnFailure } from '../support/workbench';
+import { chromiumMissing, openBrowser, screenshotOnFailure, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const missing = dockerMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
@@ -59,7 +59,7 @@ describe('Stevedore in a real VS Code with no engine to reach, then one', { skip
     await proxy.open();
     try {
       await p.locator('.part.sidebar .welcome-view-content').first().getByRole('button', { name: 'Try Again' }).click();
-      await repositoryRow(p, baseImage().split(':')[0]).waitFor({ timeout: 10_000 });
+      await treeRow(p, baseImage().split(':')[0]).filter({ has: p.locator('.codicon-repo') }).waitFor({ timeout: 10_000 });
     } finally {
       await proxy.cut();
     }

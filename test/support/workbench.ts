@@ -24,14 +24,6 @@ export function treeRow(page: Page, text: string): Locator {
   return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: text });
 }
 
-/**
- * An Images view repository row by its exact name (its aria-label is "<name> <n> image(s)"), so a
- * repository whose name merely contains it (127.0.0.1:5000/x/busybox) does not match too.
- */
-export function repositoryRow(page: Page, repository: string): Locator {
-  return treeRow(page, repository).filter({ has: page.locator('.codicon-repo') }).and(page.locator(`[aria-label^="${repository} "]`));
-}
-
 /** Shows the Stevedore side bar (the activity-bar item toggles it, so only click when it is not shown). */
 export async function showStevedore(page: Page): Promise<void> {
   const icon = page.locator('.activitybar .action-item a[aria-label^="Stevedore"]');

@@ -36,9 +36,18 @@ const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', plugins: [daemonEngineApart] },
 ];
 
+/** Lines the "npm: watch" task in .vscode/tasks.json waits for, so F5 starts after a build. */
+const watchMarkers = {
+  name: 'watch-markers',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd(() => console.log('[watch] build finished'));
+  },
+};
+
 (async () => {
   if (watch) {
-    for (const options of builds) await (await esbuild.context(options)).watch();
+    for (const options of builds) await (await esbuild.context({ ...options, plugins: [...(options.plugins ?? []), watchMarkers] })).watch();
     return;
   }
   await Promise.all(builds.map((options) => esbuild.build(options)));

@@ -39,6 +39,8 @@ export interface CodeServerOptions {
   port?: number;
   /** Copy code-server's output to stderr. */
   log?: boolean;
+  /** More code-server arguments. */
+  args?: string[];
 }
 
 export interface CodeServer {
@@ -70,7 +72,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     if (r.status !== 0 || !/successfully installed/i.test(r.stdout)) throw new Error(`installing ${options.vsix} into code-server failed:\n${r.stdout}\n${r.stderr}`);
   }
   const args = [ENTRY, '--bind-addr', `127.0.0.1:${options.port ?? 0}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', ...common, workspace];
+    '--disable-workspace-trust', '--disable-getting-started-override', ...common, ...(options.args ?? []), workspace];
   // Its own process group, so stop() ends code-server and everything it forked, and nothing else.
   const child = spawn(NODE24, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -135,7 +137,7 @@ async function stopGroup(child: ChildProcess): Promise<void> {
     }
   };
   signal('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
   signal('SIGKILL');
 }
 

@@ -29,6 +29,9 @@ const layers = {
     { name: 'build', cmd: [process.execPath, ['esbuild.js']] },
     { name: 'integration', cmd: nodeTest('test/integration', ['--test-concurrency=1']), counts: true },
   ],
+  exthost: [
+    { name: 'exthost', cmd: [process.execPath, ['--import', 'tsx', 'scripts/runExtensionHostTests.ts']], counts: 'mocha' },
+  ],
   e2e: [
     { name: 'package', cmd: ['npm', ['run', '--silent', 'package']] },
     { name: 'e2e', cmd: nodeTest('test/e2e', ['--test-concurrency=1'], '.e2e.test.ts'), counts: true },
@@ -56,13 +59,17 @@ function run(step) {
  * The counts node's spec reporter prints last ("ℹ pass 12"). Its own skip count leaves out skipped
  * suites, so skips are counted from the "﹣" lines it prints for each skipped test or suite.
  */
-function counts(output) {
+function counts(output, format) {
+  if (format === 'mocha') {
+    const n = (word) => Number(new RegExp(`^\\s*(\\d+) ${word}`, 'm').exec(output)?.[1] ?? 0);
+    return { pass: n('passing'), fail: n('failing'), skipped: n('pending') + (output.match(/^﹣ /gm) ?? []).length, cancelled: 0 };
+  }
   const get = (key) => Number(new RegExp(`^ℹ ${key} (\\d+)`, 'm').exec(output)?.[1] ?? 0);
   const skipped = (output.match(/^\s*﹣ /gm) ?? []).length;
   return { pass: get('pass'), fail: get('fail'), skipped, cancelled: get('cancelled') };
 }
 
-const wanted = process.argv[2] ? [process.argv[2]] : ['static', 'unit', 'integration', 'e2e'];
+const wanted = process.argv[2] ? [process.argv[2]] : ['static', 'unit', 'integration', 'exthost', 'e2e'];
 const unknown = wanted.filter((w) => !layers[w]);
 if (unknown.length) {
   console.error(`unknown test layer ${unknown.join(', ')}; use one of ${Object.keys(layers).join(', ')}`);
@@ -77,7 +84,7 @@ for (const layer of wanted) {
     console.log(`\n━━ ${step.name} ━━`);
     const result = await run(step);
     if (step.counts) {
-      const c = counts(result.output);
+      const c = counts(result.output, step.counts);
       total.pass += c.pass;
       total.fail += c.fail + c.cancelled;
       total.skipped += c.skipped;

@@ -19,9 +19,14 @@ export async function openBrowser(profileDir: string): Promise<{ context: Browse
   return { context, page: context.pages()[0] ?? (await context.newPage()) };
 }
 
-/** A tree row in the side bar, by the text it shows. */
-export function treeRow(page: Page, text: string): Locator {
-  return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: text });
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+/**
+ * A tree row in the side bar by its label, exactly: other images and containers on a shared daemon
+ * ("smoke/busybox" next to "busybox") must not match.
+ */
+export function treeRow(page: Page, label: string): Locator {
+  return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { has: page.locator('.label-name', { hasText: exactly(label) }) });
 }
 
 /** Shows the Stevedore side bar (the activity-bar item toggles it, so only click when it is not shown). */
@@ -34,7 +39,7 @@ export async function showStevedore(page: Page): Promise<void> {
 
 /** Clicks an entry of the open context menu by its label. */
 export async function clickMenuItem(page: Page, label: string): Promise<void> {
-  const item = page.locator('.monaco-menu .action-menu-item', { has: page.locator('.action-label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+  const item = page.locator('.monaco-menu .action-menu-item', { has: page.locator('.action-label', { hasText: exactly(label) }) });
   // VS Code's menus ignore a click that comes too quickly after they open, as a person's would not.
   await item.hover();
   await page.waitForTimeout(300);

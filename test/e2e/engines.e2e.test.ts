@@ -23,6 +23,7 @@ const missing = dockerEngine.missing() ?? podmanEngine.missing() ?? codeServerMi
  */
 describe('the Engines view in a real VS Code with Docker and Podman', { skip: skipUnlessAvailable(missing) }, () => {
   const dockerRepo = uniqueName('stevedore-e2e-on-docker/app');
+  // Podman lists it as docker.io/<this>: the Images view shows the engine's own names.
   const podmanRepo = uniqueName('stevedore-e2e-on-podman/app');
   const context = 'podman-e2e';
   const flaky = 'flaky-tcp';
@@ -73,7 +74,7 @@ describe('the Engines view in a real VS Code with Docker and Podman', { skip: sk
     const p = page!;
     await treeRow(p, dockerRepo).waitFor({ timeout: 30_000 });
     await statusBar(p, 'Docker: default').waitFor({ timeout: 10_000 });
-    assert.equal(await treeRow(p, podmanRepo).count(), 0);
+    assert.equal(await treeRow(p, podmanEngine.listedName(podmanRepo)).count(), 0);
   }));
 
   test('the Engines view lists the default context and the Podman context, each reachable, the one in use marked', () => shot('engines listed', async () => {
@@ -93,7 +94,7 @@ describe('the Engines view in a real VS Code with Docker and Podman', { skip: sk
     const p = page!;
     const clicked = Date.now();
     await treeRow(p, context).click();
-    await treeRow(p, podmanRepo).waitFor({ timeout: 15_000 });
+    await treeRow(p, podmanEngine.listedName(podmanRepo)).waitFor({ timeout: 15_000 });
     console.log(`# Images view showed Podman's image ${Date.now() - clicked} ms after the click`);
     await treeRow(p, dockerRepo).waitFor({ state: 'detached', timeout: 5000 });
     await statusBar(p, `Podman: ${context}`).waitFor({ timeout: 5000 });
@@ -104,7 +105,7 @@ describe('the Engines view in a real VS Code with Docker and Podman', { skip: sk
     const p = page!;
     await treeRow(p, 'default').click();
     await treeRow(p, dockerRepo).waitFor({ timeout: 15_000 });
-    await treeRow(p, podmanRepo).waitFor({ state: 'detached', timeout: 5000 });
+    await treeRow(p, podmanEngine.listedName(podmanRepo)).waitFor({ state: 'detached', timeout: 5000 });
     await statusBar(p, 'Docker: default').waitFor({ timeout: 5000 });
   }));
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { CliError, type CliCommand } from './cli/cliCommand';
 import { engineCommands } from './cli/engineCommands';
+import { lintCommand } from './cli/lintCommand';
 
-const COMMANDS: readonly CliCommand[] = [...engineCommands];
+const COMMANDS: readonly CliCommand[] = [...engineCommands, lintCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -35,6 +36,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return exitCode;
   }
 }
+
+// `stevedore lint | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

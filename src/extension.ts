@@ -11,6 +11,7 @@ import { registerViewCommands } from './commands/viewCommands';
 import { currentEnvironment } from './engine/daemon/endpoint';
 import { EngineConnection } from './engine/engineConnection';
 import { engineCandidates, mainReason } from './engine/engineSelection';
+import { registerDockerfileFeaturesOnDemand } from './language/dockerfileActivation';
 import type { ContainerGrouping } from './views/containerGroups';
 import { CONTAINER_FILES_SCHEME, ContainerFileSystem } from './views/containerFileSystem';
 import { ContainersModel } from './views/containersTree';
@@ -90,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerNetworkVolumeCommands(ctx),
     ...registerBuildCommands(ctx, context.workspaceState),
     ...registerComposeCommands(ctx),
+    registerDockerfileFeaturesOnDemand(connection, log),
   );
   // Connecting loads the daemon engine's bundle (~40 ms to compile): after activation, not inside it.
   const connecting = setImmediate(() => void connection.connect());

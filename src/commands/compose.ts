@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
 import { parse } from 'yaml';
-import type { ContainerSummary, Engine } from '../engine/engine';
-import { COMPOSE_PROJECT } from '../views/containerGroups';
 
 /** A Compose file's services and the profiles they belong to, for the user to choose from. */
 export interface ComposeProject {
@@ -51,14 +49,4 @@ export function composeMissing(env: NodeJS.ProcessEnv = process.env): Promise<st
       resolve(`docker compose is not available: the docker CLI has no Compose plugin (${(stderr || stdout || err.message).trim().split('\n')[0]}). Install the Compose plugin (Docker's docker-compose-plugin package, or docker-compose from Debian 13) and try again.`);
     });
   });
-}
-
-/**
- * What `docker compose down` does, from what the engine knows (no Compose file or plugin needed):
- * removes the project's containers, then the networks Compose made for it.
- */
-export async function composeProjectDown(engine: Engine, project: string, containers: readonly ContainerSummary[]): Promise<void> {
-  await Promise.all(containers.filter((c) => c.labels[COMPOSE_PROJECT] === project).map((c) => engine.removeContainer(c.id, { force: true })));
-  const networks = (await engine.listNetworks()).filter((n) => n.labels[COMPOSE_PROJECT] === project);
-  for (const n of networks) await engine.removeNetwork(n.id);
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { composeArgs, composeMissing, readComposeFile, type ComposeAction } from './compose';
+import type { ComposeAction } from './compose';
 import { engineCommand, type CommandContext } from './engineCommand';
 
 const COMPOSE_FILES = '**/{compose,docker-compose}{,.*}.{yaml,yml}';
@@ -27,6 +27,7 @@ export function registerComposeCommands(ctx: CommandContext): vscode.Disposable[
     engineCommand<[vscode.Uri?]>(ctx, `stevedore.compose.${action}`, undefined, async (engine, uri) => {
       const file = await pickComposeFile(uri);
       if (!file) return;
+      const { composeArgs, composeMissing, readComposeFile } = await import('./compose');
       const project = readComposeFile(await fs.readFile(file.fsPath, 'utf8'), vscode.workspace.asRelativePath(file));
       let services: string[] = [];
       if (action !== 'down' && project.services.length > 1) {

@@ -3,7 +3,7 @@ import type { ContainerSummary, Engine, Operation } from '../engine/engine';
 import { humanSize } from '../engine/humanize';
 import type { ContainerNode } from '../views/containerGroups';
 import { describePort } from '../views/containersTree';
-import { composeProjectDown } from './compose';
+import { composeProjectDown } from './composeProject';
 import { openLogTerminal, openProcessTerminal, SHELL_COMMAND } from './containerTerminals';
 import { engineCommand, reportError, targets, type CommandContext } from './engineCommand';
 import { showInspectDocument } from './inspectDocuments';

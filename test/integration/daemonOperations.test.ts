@@ -101,7 +101,7 @@ describe('DaemonEngine container, image, network and volume operations on the re
       followed.push(chunk);
       if (chunk.text.includes('out-2')) abort.abort();
     }
-    assert.match(followed.map((c) => c.text).join(''), /^\d{4}-\d\d-\d\dT[\d:.]+Z out-1\n/);
+    assert.match(followed.filter((c) => c.stream === 'stdout').map((c) => c.text).join(''), /^\d{4}-\d\d-\d\dT[\d:.]+Z out-1\n/);
     assert.ok(followed.some((c) => c.text.includes('out-2')));
   });
 

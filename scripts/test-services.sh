@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The real services the integration and end-to-end tests run against, on loopback:
 #   dockerd (Debian's docker.io) on its own socket, a plain registry, a TLS + htpasswd registry,
-#   and the busybox:local base image (nothing can be pulled from Docker Hub here).
+#   Podman's Docker-compatible API service (Debian's podman with runc) on its own socket,
+#   and the busybox:local base image in both (nothing can be pulled from Docker Hub here).
 # Usage (as root on Debian): scripts/test-services.sh install | up | down | env
 #   install  installs the Debian packages the tests need (also done by up)
 #   up       installs what is missing, starts everything, writes $STATE/env (read by scripts/test.mjs)
 #   down stops what `up` started, by PID only, and removes $STATE
 # A Docker daemon that already answers on /var/run/docker.sock is reused and never stopped.
+# STEVEDORE_SERVICES_ONLY=podman: `up` starts only the Podman service (and adds it to an existing
+# $STATE/env), for trying Podman beside services that are already running.
 set -euo pipefail
 STATE=${STEVEDORE_SERVICES_STATE:-/tmp/stevedore-services}
 REG_USER=stevedore
@@ -26,7 +29,10 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 install_packages() {
   local need=() p
   # chromium drives the e2e tests; libkrb5-dev, g++ and make build code-server's native addons.
-  for p in docker.io docker-registry busybox-static apache2-utils chromium openssl curl iproute2 python3 libkrb5-dev g++ make; do
+  # podman with runc named (Debian's default, crun, fails on this cgroup v1 hybrid); openssh-server
+  # and openssh-client for the ssh:// host tests.
+  for p in docker.io docker-registry busybox-static apache2-utils chromium openssl curl iproute2 python3 libkrb5-dev g++ make \
+    podman runc openssh-server openssh-client; do
     installed "$p" || need+=("$p")
   done
   ((${#need[@]})) || return 0
@@ -52,16 +58,88 @@ start_dockerd() {
   log "dockerd $(docker -H "$DOCKER_HOST" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') on $DOCKER_HOST"
 }
 
-make_base_image() {
-  docker -H "$DOCKER_HOST" image inspect busybox:local >/dev/null 2>&1 && return
+busybox_rootfs_tar() { # writes a tar of a busybox-static root file system to stdout
   local r="$STATE/rootfs"
   rm -rf "$r"; mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
   cp /bin/busybox "$r/bin/busybox"
   chroot "$r" /bin/busybox --install -s /bin
   echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"; echo 'root:x:0:' > "$r/etc/group"
-  tar -C "$r" -c . | docker -H "$DOCKER_HOST" import -c 'CMD ["/bin/sh"]' - busybox:local >/dev/null
+  tar -C "$r" -c .
   rm -rf "$r"
+}
+
+make_base_image() {
+  docker -H "$DOCKER_HOST" image inspect busybox:local >/dev/null 2>&1 && return
+  busybox_rootfs_tar | docker -H "$DOCKER_HOST" import -c 'CMD ["/bin/sh"]' - busybox:local >/dev/null
   log "image busybox:local made from Debian's busybox-static"
+}
+
+# Podman keeps all its state under $STATE/podman: its configuration comes from CONTAINERS_CONF,
+# CONTAINERS_STORAGE_CONF and CONTAINERS_REGISTRIES_CONF (all honoured by podman 4.3), so
+# /etc/containers is never written.
+PODMAN_HOST="unix://$STATE/podman.sock"
+podman_env() {
+  export CONTAINERS_CONF="$STATE/podman/containers.conf" CONTAINERS_STORAGE_CONF="$STATE/podman/storage.conf" \
+    CONTAINERS_REGISTRIES_CONF="$STATE/podman/registries.conf"
+}
+
+start_podman() {
+  local dir="$STATE/podman"
+  podman_env
+  if curl -sf --unix-socket "${PODMAN_HOST#unix://}" http://podman/_ping >/dev/null 2>&1; then
+    log "reusing the Podman service on $PODMAN_HOST"
+  else
+    mkdir -p "$dir/tmp"
+    # runc: crun 1.8 refuses this cgroup v1 hybrid. cgroupfs and a file event log: no systemd here.
+    # The open-files limit of the machine is 20000; Podman's default asks for more.
+    cat > "$CONTAINERS_CONF" <<CONF
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$dir/events.log"
+tmp_dir = "$dir/tmp"
+CONF
+    # Docker treats registries on 127.0.0.0/8 as insecure (HTTP, or TLS unverified); Podman does not
+    # by itself. The same here for the test registries on any loopback port (prefix match on host).
+    cat > "$CONTAINERS_REGISTRIES_CONF" <<CONF
+unqualified-search-registries = ["docker.io"]
+[[registry]]
+location = "127.0.0.1"
+insecure = true
+CONF
+    cat > "$CONTAINERS_STORAGE_CONF" <<CONF
+[storage]
+driver = "overlay"
+graphroot = "$dir/storage"
+runroot = "$dir/run"
+CONF
+    podman system service --time=0 "$PODMAN_HOST" >"$dir/service.log" 2>&1 &
+    echo $! > "$STATE/podman.pid.ours"
+    waitfor 30 curl -sf --unix-socket "${PODMAN_HOST#unix://}" http://podman/_ping || { tail -30 "$dir/service.log"; exit 1; }
+  fi
+  # docker.io/library/busybox:local: the name `busybox:local` means in Docker, so tests use one name.
+  if ! podman image exists docker.io/library/busybox:local; then
+    busybox_rootfs_tar | podman import -q -c 'CMD ["/bin/sh"]' - docker.io/library/busybox:local >/dev/null
+    log "image busybox:local imported into Podman"
+  fi
+  log "Podman $(podman version --format '{{.Server.Version}}') (API $(curl -s --unix-socket "${PODMAN_HOST#unix://}" http://podman/version | python3 -c 'import json,sys; print(json.load(sys.stdin)["ApiVersion"])')) on $PODMAN_HOST"
+}
+
+stop_podman() {
+  [ -f "$STATE/podman.pid.ours" ] || return 0
+  podman_env
+  # Containers run under conmon and outlive the service: remove them first.
+  podman rm -a -f -t 2 >/dev/null 2>&1 || true
+  stop_pid "$STATE/podman.pid.ours" 10
+}
+
+set_env_line() { # set_env_line KEY VALUE: adds or replaces KEY=VALUE in $STATE/env
+  touch "$STATE/env"
+  { grep -v "^$1=" "$STATE/env" || true; echo "$1=$2"; } > "$STATE/env.tmp"
+  mv "$STATE/env.tmp" "$STATE/env"
 }
 
 start_registries() {
@@ -126,6 +204,7 @@ stop_pid() { # stop_pid PIDFILE GRACE_SECONDS
 
 down() {
   [ -d "$STATE" ] || { echo "[test-services] nothing to stop"; return 0; }
+  stop_podman
   stop_pid "$STATE/registry-plain.pid.ours" 10
   stop_pid "$STATE/registry-secure.pid.ours" 10
   if [ -f "$STATE/dockerd.pid.ours" ]; then
@@ -141,8 +220,18 @@ down() {
 
 up() {
   [ "$(id -u)" = 0 ] || { echo "test-services.sh up needs root (it installs packages and starts dockerd)" >&2; exit 1; }
+  if [ "${STEVEDORE_SERVICES_ONLY:-}" = podman ]; then
+    mkdir -p "$STATE"
+    install_packages
+    start_podman
+    set_env_line STEVEDORE_TEST_PODMAN_HOST "$PODMAN_HOST"
+    log "ready; environment in $STATE/env"
+    return 0
+  fi
   if [ -f "$STATE/env" ]; then
     if docker -H "$(sed -n 's/^DOCKER_HOST=//p' "$STATE/env")" info >/dev/null 2>&1; then
+      # Services started before Podman joined them get it now.
+      install_packages; start_podman; set_env_line STEVEDORE_TEST_PODMAN_HOST "$PODMAN_HOST"
       echo "[test-services] already up: $STATE/env"; return 0
     fi
     down   # what is left of an earlier run that did not stop cleanly
@@ -153,6 +242,7 @@ up() {
   make_base_image
   start_registries
   install_compose_plugin
+  start_podman
   cat > "$STATE/env.tmp" <<ENV
 DOCKER_HOST=$DOCKER_HOST
 STEVEDORE_TEST_BASE_IMAGE=busybox:local
@@ -162,6 +252,7 @@ STEVEDORE_TEST_REGISTRY_USER=$REG_USER
 STEVEDORE_TEST_REGISTRY_PASS=$REG_PASS
 STEVEDORE_TEST_REGISTRY_CA=$STATE/registry/ca.crt
 STEVEDORE_TEST_COMPOSE_CONFIG=$STATE/docker-config
+STEVEDORE_TEST_PODMAN_HOST=$PODMAN_HOST
 ENV
   mv "$STATE/env.tmp" "$STATE/env"
   log "ready; environment in $STATE/env"

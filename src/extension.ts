@@ -2,17 +2,21 @@ import * as vscode from 'vscode';
 import { registerBuildCommands } from './commands/buildCommands';
 import { registerComposeCommands } from './commands/composeCommands';
 import { registerContainerCommands } from './commands/containerCommands';
+import { registerEngineChoiceCommands } from './commands/engineChoiceCommands';
 import type { CommandContext } from './commands/engineCommand';
 import { registerImageCommands } from './commands/imageCommands';
 import { INSPECT_SCHEME, InspectDocuments } from './commands/inspectDocuments';
 import { registerNetworkVolumeCommands } from './commands/networkVolumeCommands';
 import { registerViewCommands } from './commands/viewCommands';
+import { currentEnvironment } from './engine/daemon/endpoint';
 import { EngineConnection } from './engine/engineConnection';
 import { engineCandidates, mainReason } from './engine/engineSelection';
 import { registerDockerfileFeaturesOnDemand } from './language/dockerfileActivation';
 import type { ContainerGrouping } from './views/containerGroups';
 import { CONTAINER_FILES_SCHEME, ContainerFileSystem } from './views/containerFileSystem';
 import { ContainersModel } from './views/containersTree';
+import { EngineStatusBar } from './views/engineStatusBar';
+import { EnginesTree } from './views/enginesTree';
 import { EngineTreeView } from './views/engineTreeView';
 import { ImagesModel } from './views/imagesTree';
 import { NetworksModel } from './views/networksTree';
@@ -22,8 +26,10 @@ import { VolumesModel } from './views/volumesTree';
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Stevedore', { log: true });
-  const connection = new EngineConnection({ candidates: () => engineCandidates() });
   const settings = () => vscode.workspace.getConfiguration('stevedore');
+  const engineChoice = () => settings().get<string>('engine', 'auto').trim() || 'auto';
+  const connection = new EngineConnection({ candidates: () => engineCandidates(currentEnvironment(), engineChoice(), 'the stevedore.engine setting') });
+  const engines = new EnginesTree(connection, engineChoice);
   const views = {
     images: new EngineTreeView('stevedore.images', new ImagesModel(() => settings().get('images.showDangling', true)), connection),
     containers: new EngineTreeView('stevedore.containers', new ContainersModel(() => settings().get<ContainerGrouping>('containers.groupBy', 'composeProject'), connection), connection),
@@ -37,6 +43,9 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     { dispose: () => connection.dispose() },
     ...Object.values(views),
+    engines,
+    new EngineStatusBar(connection),
+    ...registerEngineChoiceCommands(engines),
     connection.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'stevedore.engineStatus', state.status);
       if (state.status === 'connected') {
@@ -51,6 +60,11 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('stevedore.engine')) {
+        log.info(`engine choice: ${engineChoice()}`);
+        void connection.connect();
+        engines.refresh();
+      }
       if (e.affectsConfiguration('stevedore.images.showDangling')) views.images.setOptions({});
       if (e.affectsConfiguration('stevedore.containers.groupBy')) views.containers.setOptions({});
     }),

@@ -1,4 +1,5 @@
-import { currentEnvironment, resolveEndpoints, type EndpointEnvironment } from './daemon/endpoint';
+import { currentEnvironment, type DaemonEndpoint, type EndpointEnvironment } from './daemon/endpoint';
+import { AUTO, chosenEndpoints, type EngineChoice } from './daemon/endpointChoice';
 import type { Engine, EngineErrorReason, EngineInfo } from './engine';
 import { EngineError, isEngineError } from './engine';
 
@@ -22,21 +23,35 @@ export type Selection =
   | { readonly engine: Engine; readonly info: EngineInfo; readonly attempts: readonly Attempt[] }
   | { readonly engine?: undefined; readonly attempts: readonly Attempt[] };
 
-/** The engines to try, in order: DOCKER_HOST when set, else the default Docker socket, then Podman's. */
-export function engineCandidates(environment: EndpointEnvironment = currentEnvironment()): EngineCandidate[] {
+/**
+ * The engines to try, in order, for a choice (see endpointChoice.ts): with `auto`, what the docker
+ * CLI would use (DOCKER_HOST, DOCKER_CONTEXT, config.json's context, else the default socket and
+ * then Podman's); else the context or URL chosen. `chosenBy` names where the choice is set.
+ */
+export function engineCandidates(environment: EndpointEnvironment = currentEnvironment(), choice: EngineChoice = AUTO, chosenBy = 'the engine choice'): EngineCandidate[] {
   try {
-    return resolveEndpoints(environment).map((endpoint) => ({
-      endpoint: endpoint.url,
-      source: endpoint.source,
-      // Loaded on first use: dockerode and its ssh2/grpc dependencies take ~80 ms to evaluate, which
-      // activation must not wait for.
-      create: async () => new (await import('./daemon/daemonEngine')).DaemonEngine(endpoint),
-    }));
+    return candidatesFor(chosenEndpoints(choice, environment, chosenBy));
   } catch (err) {
-    // An unusable DOCKER_HOST is reported as the one thing that was tried, with why.
+    // An unusable DOCKER_HOST, context or choice is reported as the one thing that was tried, with why.
     const error = new EngineError(err instanceof Error ? err.message : String(err), 'config', { cause: err });
-    return [{ endpoint: environment.env.DOCKER_HOST ?? '', source: 'DOCKER_HOST', create: () => Promise.reject(error) }];
+    const auto = !choice.trim() || choice.trim() === AUTO;
+    const fromHost = auto && environment.env.DOCKER_HOST?.trim();
+    return [{
+      endpoint: fromHost ? environment.env.DOCKER_HOST! : auto ? (environment.env.DOCKER_CONTEXT ?? 'the current docker context') : choice,
+      source: fromHost ? 'DOCKER_HOST' : auto ? 'the docker CLI configuration' : chosenBy,
+      create: () => Promise.reject(error),
+    }];
   }
+}
+
+export function candidatesFor(endpoints: readonly DaemonEndpoint[]): EngineCandidate[] {
+  return endpoints.map((endpoint) => ({
+    endpoint: endpoint.url,
+    source: endpoint.source,
+    // Loaded on first use: dockerode and its ssh2/grpc dependencies take ~80 ms to evaluate, which
+    // activation must not wait for.
+    create: async () => new (await import('./daemon/daemonEngine')).DaemonEngine(endpoint),
+  }));
 }
 
 /** The first candidate whose engine answers `info()` within the timeout; the others are disposed. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Engine, EngineEvent, EngineObjectType } from '../engine/engine';
 import type { ConnectionState, EngineConnection } from '../engine/engineConnection';
+import { EngineProblem, engineProblem, problemTreeItem } from './engineProblemItem';
 import type { ViewOptions } from './viewOptions';
 
 /** What a view shows of the engine: its data, kept from events, and how it is drawn. */
@@ -22,10 +23,10 @@ export interface EngineTreeModel<N> {
  * the view is hidden it does nothing and reads again when shown. Events that arrive while an update
  * is running are applied together right after it, never with an added delay.
  */
-export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Disposable {
+export class EngineTreeView<N> implements vscode.TreeDataProvider<N | EngineProblem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<N | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly view: vscode.TreeView<N>;
+  readonly view: vscode.TreeView<N | EngineProblem>;
   private readonly disposables: vscode.Disposable[] = [];
   private loaded?: Promise<void>;
   private pending: EngineEvent[] = [];
@@ -71,11 +72,12 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Dis
     if (this.view.visible) this.changed.fire(undefined);
   }
 
-  getTreeItem(node: N): vscode.TreeItem {
-    return this.model.item(node);
+  getTreeItem(node: N | EngineProblem): vscode.TreeItem {
+    return node instanceof EngineProblem ? problemTreeItem(node) : this.model.item(node);
   }
 
-  async getChildren(node?: N): Promise<N[]> {
+  async getChildren(node?: N | EngineProblem): Promise<(N | EngineProblem)[]> {
+    if (node instanceof EngineProblem) return [];
     if (node) {
       try {
         return await this.model.children(node, this.options);
@@ -85,7 +87,11 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Dis
       }
     }
     const state = this.connection.state;
-    if (state.status !== 'connected') return [];
+    if (state.status !== 'connected') {
+      // An engine that is there but cannot be used gets one item saying why; none at all, the welcome.
+      const problem = engineProblem(state);
+      return problem ? [problem] : [];
+    }
     try {
       this.loaded ??= this.model.load(state.engine);
       await this.loaded;
@@ -144,8 +150,7 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N>, vscode.Dis
         this.view.message = undefined;
         break;
       case 'unavailable':
-        // The welcome content (package.json viewsWelcome, chosen by the stevedore.engineProblem
-        // context key) explains it; a message would hide it.
+        // The problem item (or, with no engine at all, the welcome content) explains it.
         this.view.message = undefined;
         break;
     }

@@ -2,37 +2,42 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { baseImage, docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
+import { testEngines } from '../support/engines';
+import { baseImage, skipUnlessAvailable, uniqueName } from '../support/services';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const stevedore = (args: string[], env: Record<string, string | undefined> = {}) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
 
-describe('the stevedore CLI (built) against the real daemon', { skip: skipUnlessAvailable(dockerMissing()) }, () => {
+for (const target of testEngines()) describe(`the stevedore CLI (built) against the real ${target.name}`, { skip: skipUnlessAvailable(target.missing()) }, () => {
   const made: string[] = [];
+  const at = { DOCKER_HOST: target.host };
   after(() => {
-    if (made.length) docker('rm', '-f', ...made);
+    if (made.length) target.cli('rm', '-f', ...made);
   });
 
-  test('images --json lists the base image with the id docker reports', () => {
-    const r = stevedore(['images', '--json']);
+  test('images --json lists the base image with the id the engine reports', () => {
+    const r = stevedore(['images', '--json'], at);
     assert.equal(r.status, 0, r.stderr);
     const images = JSON.parse(r.stdout) as { id: string; tags: string[] }[];
-    const id = docker('image', 'inspect', '--format', '{{.Id}}', baseImage());
-    assert.ok(images.some((i) => i.id === id && i.tags.includes(baseImage())));
+    const id = target.cli('image', 'inspect', '--format', '{{.Id}}', baseImage());
+    assert.ok(images.some((i) => i.id === id && i.tags.includes(target.listedName(baseImage()))), r.stdout);
   });
 
-  test('ps shows a running container by name, info names the daemon', () => {
+  test('ps shows a running container by name, info names the engine', () => {
     const name = uniqueName('stevedore-it-cli');
-    made.push(runService(name));
-    const ps = stevedore(['ps']);
+    made.push(target.runService(name));
+    const ps = stevedore(['ps'], at);
     assert.equal(ps.status, 0, ps.stderr);
-    assert.match(ps.stdout, new RegExp(`^[0-9a-f]{12}\\s+${baseImage().replace('.', '\\.')}\\s+Up .*\\s${name}$`, 'm'));
-    const info = stevedore(['info']);
+    assert.match(ps.stdout, new RegExp(`^[0-9a-f]{12}\\s+${target.listedName(baseImage()).replace(/[.]/g, '\\.')}\\s+Up .*\\s${name}$`, 'm'));
+    const info = stevedore(['info'], at);
     assert.equal(info.status, 0, info.stderr);
-    assert.match(info.stdout, new RegExp(`^Docker Engine ${docker('version', '--format', '{{.Server.Version}}').replace(/[.+]/g, '\\$&')} \\(API `));
+    const product = target.kind === 'docker' ? 'Docker Engine' : 'Podman';
+    assert.match(info.stdout, new RegExp(`^${product} ${target.cli('version', '--format', '{{.Server.Version}}').replace(/[.+]/g, '\\$&')} \\(API .* at ${target.host!.replace(/[./]/g, '\\$&')}$`, 'm'));
   });
+});
 
+describe('the stevedore CLI (built) without an engine', () => {
   test('no engine: exit code 1 and what was tried, no stack trace', () => {
     const r = stevedore(['ps'], { DOCKER_HOST: 'unix:///tmp/stevedore-no-daemon.sock' });
     assert.equal(r.status, 1);

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DaemonEngine } from '../../src/engine/daemon/daemonEngine';
-import { resolveEndpoints } from '../../src/engine/daemon/endpoint';
 import type { EngineEvent } from '../../src/engine/engine';
 import { isEngineError } from '../../src/engine/engine';
-import { baseImage, docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
+import { testEngines } from '../support/engines';
+import { baseImage, skipUnlessAvailable, uniqueName } from '../support/services';
 
-describe('DaemonEngine against the real Docker daemon', { skip: skipUnlessAvailable(dockerMissing()) }, () => {
+for (const target of testEngines()) describe(`DaemonEngine against the real ${target.name}`, { skip: skipUnlessAvailable(target.missing()) }, () => {
   let engine: DaemonEngine;
   const made: string[] = [];
+  const docker = (...args: string[]) => target.cli(...args);
+  const runService = (name: string, extra?: string[]) => target.runService(name, extra);
 
   before(() => {
-    const [endpoint] = resolveEndpoints();
-    engine = new DaemonEngine(endpoint);
+    engine = new DaemonEngine(target.endpoint());
   });
 
   after(() => {
@@ -22,10 +23,10 @@ describe('DaemonEngine against the real Docker daemon', { skip: skipUnlessAvaila
 
   test('info names the engine and its API version as the docker CLI reports them', async () => {
     const info = await engine.info();
-    assert.equal(info.kind, 'docker');
+    assert.equal(info.kind, target.kind);
     assert.equal(info.version, docker('version', '--format', '{{.Server.Version}}'));
     assert.equal(info.apiVersion, docker('version', '--format', '{{.Server.APIVersion}}'));
-    assert.equal(info.product, `Docker Engine ${info.version}`);
+    assert.equal(info.product, `${target.kind === 'docker' ? 'Docker Engine' : 'Podman'} ${info.version}`);
   });
 
   test('lists the base image with its id, tag and size as `docker image inspect` has them', async () => {
@@ -33,7 +34,7 @@ describe('DaemonEngine against the real Docker daemon', { skip: skipUnlessAvaila
     const id = docker('image', 'inspect', '--format', '{{.Id}}', baseImage());
     const found = images.find((i) => i.id === id);
     assert.ok(found, `${baseImage()} (${id}) not in ${images.map((i) => i.tags.join(',')).join(' ')}`);
-    assert.ok(found.tags.includes(baseImage()));
+    assert.ok(found.tags.includes(target.listedName(baseImage())), found.tags.join());
     assert.equal(found.size, Number(docker('image', 'inspect', '--format', '{{.Size}}', baseImage())));
     const inspected = await engine.inspectImage(baseImage());
     assert.equal(inspected.summary.id, id);
@@ -48,7 +49,7 @@ describe('DaemonEngine against the real Docker daemon', { skip: skipUnlessAvaila
     const listed = (await engine.listContainers()).find((c) => c.id === id);
     assert.ok(listed);
     assert.equal(listed.name, name);
-    assert.equal(listed.image, baseImage());
+    assert.equal(listed.image, target.listedName(baseImage()));
     assert.equal(listed.state, 'running');
     assert.match(listed.status, /^Up /);
     assert.deepEqual(listed.ports, [{ containerPort: 8080, protocol: 'tcp', hostIp: '127.0.0.1', hostPort }]);
@@ -100,7 +101,8 @@ describe('DaemonEngine against the real Docker daemon', { skip: skipUnlessAvaila
     await assert.rejects(engine.inspectContainer('stevedore-no-such-container'), (err: unknown) => {
       assert.ok(isEngineError(err));
       assert.equal(err.reason, 'notFound');
-      assert.match(err.message, /^Could not inspect container stevedore-no-such-container: No such container: stevedore-no-such-container\.$/);
+      const words = target.kind === 'docker' ? 'No such container: stevedore-no-such-container' : 'no container with name or ID "stevedore-no-such-container" found: no such container';
+      assert.equal(err.message, `Could not inspect container stevedore-no-such-container: ${words}.`);
       return true;
     });
   });

@@ -6,8 +6,9 @@ import { after, describe, test } from 'node:test';
 import type { EngineEvent } from '../../src/engine/engine';
 import { EngineConnection, type ConnectionState } from '../../src/engine/engineConnection';
 import { engineCandidates } from '../../src/engine/engineSelection';
-import { DaemonProxy, daemonTarget } from '../support/daemonProxy';
-import { docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
+import { DaemonProxy } from '../support/daemonProxy';
+import { testEngines } from '../support/engines';
+import { skipUnlessAvailable, uniqueName } from '../support/services';
 
 function until(connection: EngineConnection, status: ConnectionState['status'], ms: number): Promise<ConnectionState> {
   return new Promise((resolve, reject) => {
@@ -22,14 +23,17 @@ function until(connection: EngineConnection, status: ConnectionState['status'], 
   });
 }
 
-describe('EngineConnection against the real daemon', { skip: skipUnlessAvailable(dockerMissing()) }, () => {
+for (const target of testEngines()) describe(`EngineConnection against the real ${target.name}`, { skip: skipUnlessAvailable(target.missing()) }, () => {
   const made: string[] = [];
+  const docker = (...args: string[]) => target.cli(...args);
+  const runService = (name: string) => target.runService(name);
+  const at = (host: string) => engineCandidates({ env: { DOCKER_HOST: host }, platform: 'linux', homedir: os.homedir() });
   after(() => {
     if (made.length) docker('rm', '-f', ...made);
   });
 
   test('delivers the events of a container made outside, as they come', async () => {
-    const connection = new EngineConnection({ candidates: () => engineCandidates() });
+    const connection = new EngineConnection({ candidates: () => at(target.host!) });
     const seen: EngineEvent[] = [];
     connection.onDidReceiveEvents((events) => seen.push(...events));
     try {
@@ -47,10 +51,12 @@ describe('EngineConnection against the real daemon', { skip: skipUnlessAvailable
 
   test('a daemon that goes away mid-stream is reported with the reason, and found again when it is back', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-proxy-'));
-    const proxy = new DaemonProxy(path.join(dir, 'docker.sock'), daemonTarget());
+    const endpoint = target.endpoint().transport;
+    assert.ok(endpoint.kind === 'socket', 'the test engines listen on sockets');
+    const proxy = new DaemonProxy(path.join(dir, 'docker.sock'), { path: endpoint.path });
     await proxy.open();
     const connection = new EngineConnection({
-      candidates: () => engineCandidates({ env: { DOCKER_HOST: `unix://${proxy.socketPath}` }, platform: 'linux', homedir: os.homedir() }),
+      candidates: () => at(`unix://${proxy.socketPath}`),
       firstRetryMs: 200,
       maxRetryMs: 400,
     });

@@ -10,6 +10,11 @@ export class DaemonProxy {
 
   async open(): Promise<void> {
     fs.rmSync(this.socketPath, { force: true });
+    await this.listen(this.socketPath);
+  }
+
+  /** Listens somewhere else than `socketPath`, e.g. `{ host: '127.0.0.1', port }` for a tcp:// engine. */
+  async listen(where: string | net.ListenOptions): Promise<void> {
     this.server = net.createServer((client) => {
       const upstream = net.connect(this.target);
       for (const s of [client, upstream]) {
@@ -19,7 +24,7 @@ export class DaemonProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => this.server!.listen(this.socketPath, resolve));
+    await new Promise<void>((resolve) => this.server!.listen(where, resolve));
   }
 
   async cut(): Promise<void> {

@@ -48,4 +48,11 @@ describe("the daemon's words from a streamed request", () => {
     assert.equal(daemonMessage(err), 'manifest for x:1 not found: manifest unknown');
     assert.equal(toEngineError(err, at, 'pull x:1').message, `Could not pull x:1 on ${at}: manifest for x:1 not found: manifest unknown.`);
   });
+
+  test('a daemon answer that mentions TLS is not a TLS failure', () => {
+    const answer = Object.assign(new Error('(HTTP code 404) no such image - no such image: reg/tls-app:1 '), { statusCode: 404, json: { message: 'No such image: reg/tls-app:1' } });
+    const e = toEngineError(answer, at, 'inspect image reg/tls-app:1');
+    assert.equal(e.reason, 'notFound');
+    assert.equal(e.message, 'Could not inspect image reg/tls-app:1: No such image: reg/tls-app:1.');
+  });
 });

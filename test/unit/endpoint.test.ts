@@ -42,7 +42,7 @@ describe('endpoint resolution (as the docker CLI resolves it)', () => {
     const [e] = resolveEndpoints(linux({ DOCKER_HOST: 'ssh://deploy@prod.example:2222' }));
     assert.deepEqual(e.transport, { kind: 'ssh', host: 'prod.example', port: 2222, username: 'deploy' });
     assert.equal(e.url, 'ssh://deploy@prod.example:2222');
-    assert.deepEqual(resolveEndpoints(linux({ DOCKER_HOST: 'ssh://prod' }))[0].transport, { kind: 'ssh', host: 'prod', port: 22, username: undefined });
+    assert.deepEqual(resolveEndpoints(linux({ DOCKER_HOST: 'ssh://prod' }))[0].transport, { kind: 'ssh', host: 'prod', port: undefined, username: undefined });
   });
 
   test('an unusable DOCKER_HOST is an error that names the variable and the forms that work', () => {

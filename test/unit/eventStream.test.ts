@@ -40,6 +40,11 @@ describe('engine event stream', () => {
     assert.equal(parseEvent('{"Type":"image","Action":"remove","Actor":{"ID":"i"}}')?.type, 'image');
   });
 
+  test("Podman's own steps stay apart, so one container is not created or killed twice", () => {
+    assert.equal(parseEvent('{"Type":"container","Action":"init","Actor":{"ID":"c"}}')?.action, 'init');
+    assert.equal(parseEvent('{"Type":"container","Action":"cleanup","Actor":{"ID":"c"}}')?.action, 'cleanup');
+  });
+
   test('old-style events without Type and unknown types', () => {
     assert.deepEqual(parseEvent('{"status":"pull","id":"busybox:latest","time":5}'), { type: 'other', action: 'pull', id: 'busybox:latest', time: 5000, attributes: {} });
     assert.equal(parseEvent('{"Type":"plugin","Action":"enable"}')?.type, 'other');

@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as https from 'node:https';
-import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
@@ -18,6 +15,7 @@ import { DaemonTerminalSession } from './terminalSession';
 import { daemonMessage, toEngineError } from './daemonErrors';
 import type { DaemonEndpoint } from './endpoint';
 import { parseEventStream } from './eventStream';
+import { modemOptions } from './modemOptions';
 import { isAuthFailure, parseProgressStream } from './progressStream';
 import { familiarRepository, parseReference } from '../../core/registry/imageReference';
 
@@ -39,9 +37,14 @@ export class DaemonEngine implements Engine {
   private readonly docker: Docker;
   private readonly lifetime = new AbortController();
 
+  /** The connection pool of an ssh or unverified-TLS endpoint; its connections end with the engine. */
+  private readonly agent?: { destroy(): void };
+
   constructor(endpoint: DaemonEndpoint) {
     this.endpoint = endpoint.url;
-    this.docker = new Docker(modemOptions(endpoint));
+    const options = modemOptions(endpoint);
+    this.agent = options.agent;
+    this.docker = new Docker(options);
   }
 
   async info(timeoutMs = REQUEST_TIMEOUT_MS): Promise<EngineInfo> {
@@ -347,6 +350,7 @@ export class DaemonEngine implements Engine {
 
   dispose(): void {
     this.lifetime.abort();
+    this.agent?.destroy();
   }
 
   private async *transfer(doing: string, options: TransferOptions, start: (signal: AbortSignal) => Promise<Readable>): AsyncGenerator<ProgressEvent> {
@@ -385,28 +389,4 @@ export class DaemonEngine implements Engine {
 /** The daemon wants credentials as X-Registry-Auth; it never sees them otherwise. */
 function authConfig(credentials?: RegistryCredentials): Docker.AuthConfig | undefined {
   return credentials && { username: credentials.username, password: credentials.password, serveraddress: credentials.serverAddress };
-}
-
-function modemOptions(endpoint: DaemonEndpoint): Docker.DockerOptions {
-  const t = endpoint.transport;
-  switch (t.kind) {
-    case 'socket':
-      return { socketPath: t.path };
-    case 'ssh':
-      return { protocol: 'ssh', host: t.host, port: t.port, username: t.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
-    case 'tcp': {
-      if (!t.tls) return { protocol: 'http', host: t.host, port: t.port };
-      const read = (file: string) => {
-        const p = path.join(t.tls!.certPath, file);
-        try {
-          return fs.readFileSync(p);
-        } catch (err) {
-          throw new EngineError(`TLS is on for ${endpoint.url} but ${p} cannot be read (${(err as NodeJS.ErrnoException).code}). Set DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem.`, 'tls', { cause: err });
-        }
-      };
-      const material = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
-      if (t.tls.verify) return { protocol: 'https', host: t.host, port: t.port, ...material };
-      return { protocol: 'https', host: t.host, port: t.port, agent: new https.Agent({ ...material, rejectUnauthorized: false }) };
-    }
-  }
 }

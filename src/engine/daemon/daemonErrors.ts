@@ -28,7 +28,9 @@ export function toEngineError(err: unknown, endpoint: string, doing: string): En
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EAI_AGAIN') {
     return new EngineError(`${cannotReach}: ${describeNetworkCode(code)}. Check that the engine is running and that the address is right.`, 'unreachable', { cause: err });
   }
-  if (TLS_CODES.test(code) || /certificate|SSL routines|TLS/i.test(e.message ?? '')) {
+  if (code === 'ESSH') return sshError(e.message ?? '', endpoint, err);
+  // By its words only when the daemon did not answer: an answer's text can name anything ("tls-app").
+  if (TLS_CODES.test(code) || (e.statusCode === undefined && /certificate|SSL routines|TLS/i.test(e.message ?? ''))) {
     return new EngineError(`${cannotReach}: the TLS handshake failed (${code || e.message}). Check DOCKER_CERT_PATH and the daemon's certificate.`, 'tls', { cause: err });
   }
   const status = e.statusCode;
@@ -49,6 +51,27 @@ export function daemonMessage(err: unknown): string {
   // "(HTTP code 500) server error - <the daemon's message> ".
   const fromMessage = /^\(HTTP code \d+\) [^-]* - ([\s\S]*?)\s*$/.exec(e.message ?? '')?.[1];
   return fromMessage || (typeof e.reason === 'string' ? e.reason : undefined) || e.message || String(err);
+}
+
+/** The system ssh said why it could not reach the host (its last line of output); tell what to do. */
+function sshError(said: string, endpoint: string, cause: unknown): EngineError {
+  const cannotReach = `Cannot reach the container engine at ${endpoint} over ssh`;
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* (not known|changed)/i.test(said)) {
+    return new EngineError(`${cannotReach}: the host's key is not in known_hosts (${said}). Connect once with ssh from a terminal to check and accept it.`, 'permission', { cause });
+  }
+  if (/Permission denied|Too many authentication failures|no more authentication methods/i.test(said)) {
+    return new EngineError(`${cannotReach}: the login was refused (${said}). Add your key to the ssh agent (ssh-add) or name it in ~/.ssh/config (IdentityFile); \`ssh HOST docker version\` must work without a password prompt.`, 'permission', { cause });
+  }
+  if (/Connection refused|timed out|Could not resolve hostname|No route to host|Network is unreachable|Connection closed by|Connection reset/i.test(said)) {
+    return new EngineError(`${cannotReach}: ${said}. Check the host name and port, and that sshd runs there.`, 'unreachable', { cause });
+  }
+  if (/docker: (command )?not found|command not found|No such file or directory/i.test(said)) {
+    return new EngineError(`${cannotReach}: the docker CLI is not installed there (${said}). Install it on the host: ssh runs \`docker system dial-stdio\` there.`, 'failed', { cause });
+  }
+  if (/Cannot connect to the Docker daemon|Is the docker daemon running/i.test(said)) {
+    return new EngineError(`${cannotReach}: ssh works but the engine on that host does not answer (${said}). Start it there.`, 'unreachable', { cause });
+  }
+  return new EngineError(`${cannotReach}: ${said}.`, 'failed', { cause });
 }
 
 function describeNetworkCode(code: string): string {

@@ -24,9 +24,13 @@ interface ApiEvent {
 
 const TYPES: readonly EngineObjectType[] = ['container', 'image', 'network', 'volume'];
 
-/** Podman (compat API) -> Docker action names, per object type. */
+/**
+ * Podman (compat API) -> Docker action names, per object type. Podman's own steps with no Docker
+ * counterpart (`init` after create, `cleanup` after die) keep their names: mapping them would
+ * report a second create or die for one container.
+ */
 const PODMAN_ACTIONS: Partial<Record<EngineObjectType, Record<string, string>>> = {
-  container: { remove: 'destroy', died: 'die', cleanup: 'die', init: 'create' },
+  container: { remove: 'destroy', died: 'die' },
   image: { remove: 'delete' },
 };
 

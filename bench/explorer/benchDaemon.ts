@@ -1,6 +1,7 @@
-// A dockerd of the benchmark's own (its own socket, data and exec roots, no bridge), so the figures
-// are not disturbed by, and do not disturb, anything else using the test services' daemon.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// A dockerd of the benchmark's own (its own socket, data and exec roots and bridge link), so the
+// figures are not disturbed by, and do not disturb, anything else using the test services' daemon.
+// Not `--bridge=none`: a dockerd started so deletes the docker0 link other daemons use.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +17,11 @@ export async function startBenchDaemon(): Promise<BenchDaemon> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-bench-dockerd-'));
   const socket = path.join(root, 'docker.sock');
   const host = `unix://${socket}`;
+  const bridge = `stvbench${process.pid.toString(16).slice(-4)}`;
+  execFileSync('ip', ['link', 'add', bridge, 'type', 'bridge']);
   const child: ChildProcess = spawn('dockerd', [
     '-H', host, '--data-root', path.join(root, 'data'), '--exec-root', path.join(root, 'exec'), '--pidfile', path.join(root, 'dockerd.pid'),
-    '--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false',
+    '--bridge', bridge, '--iptables=false', '--ip-forward=false', '--ip-masq=false',
   ], { stdio: ['ignore', 'ignore', fs.openSync(path.join(root, 'dockerd.log'), 'w')] });
   const docker = (...args: string[]) => execFileSync('docker', ['-H', host, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).trim();
   for (let i = 0; i < 300; i++) {
@@ -47,6 +50,7 @@ export async function startBenchDaemon(): Promise<BenchDaemon> {
         }
       }
       fs.rmSync(root, { recursive: true, force: true });
+      spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
     },
   };
 }

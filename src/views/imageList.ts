@@ -14,14 +14,12 @@ export class ImageList {
   }
 
   async apply(engine: Engine, events: readonly EngineEvent[]): Promise<boolean> {
-    const last = new Map<string, string>();
-    for (const e of events) if (e.type === 'image' && e.id) last.set(e.id, e.action);
+    const last = new Set<string>();
+    for (const e of events) if (e.type === 'image' && e.id) last.add(e.id);
     let changed = false;
-    for (const [id, action] of last) {
-      if (action === 'delete') {
-        changed = this.byId.delete(id) || changed;
-        continue;
-      }
+    // Every event is checked with one inspect, a delete too: Podman reports removing one tag of an
+    // image as a `remove` (our `delete`) of the whole image.
+    for (const id of last) {
       try {
         // A pull names the image by reference; inspect resolves it to the image and its id.
         const { summary } = await engine.inspectImage(id);

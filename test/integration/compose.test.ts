@@ -7,18 +7,19 @@ import { after, before, describe, test } from 'node:test';
 import { composeArgs, composeMissing, readComposeFile } from '../../src/commands/compose';
 import { composeProjectDown } from '../../src/commands/composeProject';
 import { DaemonEngine } from '../../src/engine/daemon/daemonEngine';
-import { resolveEndpoints } from '../../src/engine/daemon/endpoint';
 import { COMPOSE_PROJECT, groupContainers } from '../../src/views/containerGroups';
-import { baseImage, docker, dockerMissing, skipUnlessAvailable } from '../support/services';
+import { testEngines } from '../support/engines';
+import { baseImage, skipUnlessAvailable } from '../support/services';
 
 const pluginConfig = process.env.STEVEDORE_TEST_COMPOSE_CONFIG;
-const missing = dockerMissing() ?? (pluginConfig && fs.existsSync(path.join(pluginConfig, 'cli-plugins/docker-compose')) ? undefined : 'no Compose plugin from the test services (STEVEDORE_TEST_COMPOSE_CONFIG)');
+const pluginMissing = pluginConfig && fs.existsSync(path.join(pluginConfig, 'cli-plugins/docker-compose')) ? undefined : 'no Compose plugin from the test services (STEVEDORE_TEST_COMPOSE_CONFIG)';
 
-describe('Compose: the plugin found or plainly missing, up through it, down through the engine', { skip: skipUnlessAvailable(missing) }, () => {
+for (const target of testEngines()) describe(`Compose on ${target.name}: the plugin found or plainly missing, up through it, down through the engine`, { skip: skipUnlessAvailable(target.missing() ?? pluginMissing) }, () => {
   const project = `stevedore-it-${process.pid}`;
   let dir: string;
   let engine: DaemonEngine;
-  const withPlugin = { ...process.env, DOCKER_CONFIG: pluginConfig };
+  const withPlugin = { ...process.env, DOCKER_CONFIG: pluginConfig, DOCKER_HOST: target.host };
+  const docker = (...args: string[]) => target.cli(...args);
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-compose-'));
@@ -31,7 +32,7 @@ describe('Compose: the plugin found or plainly missing, up through it, down thro
       '    command: ["sleep", "300"]',
       '',
     ].join('\n'));
-    engine = new DaemonEngine(resolveEndpoints()[0]);
+    engine = new DaemonEngine(target.endpoint());
   });
 
   after(() => {

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DaemonEngine } from '../../src/engine/daemon/daemonEngine';
-import { resolveEndpoints } from '../../src/engine/daemon/endpoint';
 import type { BuildEvent, LogChunk, TerminalSession } from '../../src/engine/engine';
 import { isEngineError } from '../../src/engine/engine';
-import { baseImage, buildFromText, docker, dockerMissing, runService, servicesRequired, skipUnlessAvailable, uniqueName } from '../support/services';
+import { testEngines } from '../support/engines';
+import { baseImage, buildFromText, servicesRequired, skipUnlessAvailable, uniqueName } from '../support/services';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -32,8 +32,10 @@ async function readUntil(session: TerminalSession, pattern: RegExp, ms = 10_000)
   return text;
 }
 
-describe('DaemonEngine container, image, network and volume operations on the real daemon', { skip: skipUnlessAvailable(dockerMissing()) }, () => {
+for (const target of testEngines()) describe(`DaemonEngine container, image, network and volume operations on the real ${target.name}`, { skip: skipUnlessAvailable(target.missing()) }, () => {
   let engine: DaemonEngine;
+  const docker = (...args: string[]) => target.cli(...args);
+  const runService = (name: string, extra?: string[]) => target.runService(name, extra);
   const containers: string[] = [];
   const images: string[] = [];
   const networks: string[] = [];
@@ -41,13 +43,13 @@ describe('DaemonEngine container, image, network and volume operations on the re
   const state = (id: string) => docker('inspect', '--format', '{{.State.Status}}', id);
 
   before(() => {
-    engine = new DaemonEngine(resolveEndpoints()[0]);
+    engine = new DaemonEngine(target.endpoint());
   });
   after(() => {
     for (const [kind, names] of [['container', containers], ['image', images], ['network', networks], ['volume', volumes]] as const) {
       for (const name of names) {
         try {
-          execFileSync('docker', kind === 'container' ? ['rm', '-f', name] : [kind, 'rm', ...(kind === 'image' ? ['-f'] : []), name], { stdio: 'ignore' });
+          execFileSync('docker', ['-H', target.host!, ...(kind === 'container' ? ['rm', '-f', name] : [kind, 'rm', ...(kind === 'image' ? ['-f'] : []), name])], { stdio: 'ignore' });
         } catch {
           // removed by the test itself
         }
@@ -83,7 +85,7 @@ describe('DaemonEngine container, image, network and volume operations on the re
     const listed = (await engine.listContainers()).find((c) => c.id === id);
     assert.ok(listed);
     assert.deepEqual(listed.mounts.map((m) => [m.type, m.name, m.destination]), [['volume', volume, '/data']]);
-    assert.deepEqual(listed.networks, ['bridge']);
+    assert.deepEqual(listed.networks, [target.kind === 'docker' ? 'bridge' : 'podman']);
     for (let i = 0; i < 20 && !docker('exec', id, 'cat', '/data/out').includes('hello'); i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(docker('exec', id, 'cat', '/data/out'), 'hello world');
   });
@@ -194,7 +196,7 @@ describe('DaemonEngine container, image, network and volume operations on the re
     containers.push(id);
     assert.deepEqual((await engine.inspectContainer(id)).summary.networks, [name]);
     assert.equal((await engine.inspectNetwork(name)).summary.id, listed.id);
-    await assert.rejects(engine.removeNetwork(name), (err: unknown) => isEngineError(err) && /active endpoints|in use/i.test(err.message));
+    await assert.rejects(engine.removeNetwork(name), (err: unknown) => isEngineError(err) && /active endpoints|in use|being used/i.test(err.message));
     docker('rm', '-f', id);
     await engine.removeNetwork(name);
     assert.ok(!(await engine.listNetworks()).some((n) => n.name === name));
@@ -222,7 +224,7 @@ describe('DaemonEngine container, image, network and volume operations on the re
     docker('network', 'create', net);
     const vol = uniqueName('stevedore-it-prunevol');
     docker('volume', 'create', vol);
-    const dangling = buildFromText(`FROM ${baseImage()}\nLABEL x=${uniqueName('d')}\n`);
+    const dangling = buildFromText(`FROM ${baseImage()}\nLABEL x=${uniqueName('d')}\n`, [], target.host);
     const c = await engine.pruneContainers();
     assert.ok(c.removed.includes(stopped));
     const n = await engine.pruneNetworks();

@@ -1,26 +1,32 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import type { EngineEvent } from '../../src/engine/engine';
 import { EngineConnection } from '../../src/engine/engineConnection';
 import { engineCandidates } from '../../src/engine/engineSelection';
 import { ContainerList } from '../../src/views/containerList';
 import { ImageList } from '../../src/views/imageList';
-import { baseImage, buildFromText, docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
+import { testEngines } from '../support/engines';
+import { baseImage, buildFromText, skipUnlessAvailable, uniqueName } from '../support/services';
 
 /**
  * The lists behind the Containers and Images views, fed by the real event stream: what they hold
  * after each change must be what the daemon lists, without listing again.
  */
-describe('live container and image lists follow the real daemon', { skip: skipUnlessAvailable(dockerMissing()) }, () => {
+for (const target of testEngines()) describe(`live container and image lists follow the real ${target.name}`, { skip: skipUnlessAvailable(target.missing()) }, () => {
+  const docker = (...args: string[]) => target.cli(...args);
+  const runService = (name: string) => target.runService(name);
   let connection: EngineConnection;
   const containers = new ContainerList();
   const images = new ImageList();
   let applied = Promise.resolve();
+  let stopped = false;
+  const failures: unknown[] = [];
   const made: string[] = [];
   const tags: string[] = [];
 
   before(async () => {
-    connection = new EngineConnection({ candidates: () => engineCandidates() });
+    connection = new EngineConnection({ candidates: () => engineCandidates({ env: { DOCKER_HOST: target.host }, platform: 'linux', homedir: os.homedir() }) });
     const state = await connection.connect();
     assert.equal(state.status, 'connected');
     const engine = state.status === 'connected' ? state.engine : assert.fail();
@@ -29,12 +35,15 @@ describe('live container and image lists follow the real daemon', { skip: skipUn
       applied = applied.then(async () => {
         await containers.apply(engine, events);
         await images.apply(engine, events);
+      }).catch((err: unknown) => {
+        if (!stopped) failures.push(err);
       });
     });
     await new Promise((r) => setTimeout(r, 300));
   });
 
   after(() => {
+    stopped = true;
     connection?.dispose();
     if (made.length) docker('rm', '-f', ...made);
     for (const t of tags) {
@@ -52,6 +61,7 @@ describe('live container and image lists follow the real daemon', { skip: skipUn
       await new Promise((r) => setTimeout(r, 100));
       await applied;
     }
+    assert.deepEqual(failures, [], 'applying the events failed');
     assert.ok(check(), what);
   }
 
@@ -72,14 +82,15 @@ describe('live container and image lists follow the real daemon', { skip: skipUn
     tags.push(tag);
     docker('tag', baseImage(), tag);
     const baseId = docker('image', 'inspect', '--format', '{{.Id}}', baseImage());
-    await eventually(() => images.all().find((i) => i.id === baseId)?.tags.includes(tag) ?? false, 'new tag not on the base image');
+    await eventually(() => images.all().find((i) => i.id === baseId)?.tags.includes(target.listedName(tag)) ?? false, 'new tag not on the base image');
     // Move the tag to a new image: the base image must lose it.
-    buildFromText(`FROM ${baseImage()}\nLABEL moved=${tag}\n`, '-t', tag);
-    await eventually(() => !images.all().find((i) => i.id === baseId)?.tags.includes(tag), 'moved tag still on the old image');
-    await eventually(() => images.all().some((i) => i.id !== baseId && i.tags.includes(tag)), 'moved tag not on the new image');
+    buildFromText(`FROM ${baseImage()}\nLABEL moved=${tag}\n`, ['-t', tag], target.host);
+    await eventually(() => !images.all().find((i) => i.id === baseId)?.tags.includes(target.listedName(tag)), 'moved tag still on the old image');
+    await eventually(() => images.all().some((i) => i.id !== baseId && i.tags.includes(target.listedName(tag))), 'moved tag not on the new image');
     docker('rmi', tag);
-    await eventually(() => !images.all().some((i) => i.tags.includes(tag)), 'removed tag still listed');
-    const daemonTags = docker('images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').filter((t) => !t.includes('<none>')).sort();
+    await eventually(() => !images.all().some((i) => i.tags.includes(target.listedName(tag))), 'removed tag still listed');
+    await eventually(() => images.all().some((i) => i.id === baseId), 'the base image went from the list with the tag');
+    const daemonTags = docker('images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').filter((t) => !t.includes('<none>')).map((t) => target.listedName(t)).sort();
     assert.deepEqual(images.all().flatMap((i) => i.tags).sort(), daemonTags);
   });
 });

@@ -45,7 +45,7 @@ export function runService(name: string, extra: string[] = []): string {
   return docker('run', '-d', '--name', name, ...extra, baseImage(), 'sh', '-c', 'trap "exit 0" TERM; while sleep 1; do :; done');
 }
 
-/** `docker build` of a Dockerfile given as text (no context); resolves to the image id. */
-export function buildFromText(dockerfile: string, ...args: string[]): string {
-  return execFileSync('docker', ['build', '-q', ...args, '-'], { input: dockerfile, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000 }).trim();
+/** `docker build` of a Dockerfile given as text (no context), on `host` or DOCKER_HOST; the image id. */
+export function buildFromText(dockerfile: string, args: string[] = [], host?: string): string {
+  return execFileSync('docker', [...(host ? ['-H', host] : []), 'build', '-q', ...args, '-'], { input: dockerfile, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000 }).trim();
 }

@@ -51,4 +51,11 @@ describe('engine event stream', () => {
     assert.equal(parseEvent('null'), undefined);
     assert.equal(parseEvent('42')?.type, undefined);
   });
+
+  test("Podman's build event names its image in the attributes", () => {
+    const e = parseEvent('{"status":"build","Type":"image","Action":"build","Actor":{"ID":"","Attributes":{"containerExitCode":"0","image":"","name":"a867af20b268"}},"time":5}');
+    assert.deepEqual([e?.type, e?.action, e?.id], ['image', 'build', 'a867af20b268']);
+    const tag = parseEvent(`{"status":"tag","id":"${'b0'.repeat(32)}","Type":"image","Action":"tag","Actor":{"ID":"${'b0'.repeat(32)}"}}`);
+    assert.equal(tag?.id, `sha256:${'b0'.repeat(32)}`);
+  });
 });

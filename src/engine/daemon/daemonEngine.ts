@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import type { Duplex } from 'node:stream';
 import type {
   BuildEvent, BuildRequest, ContainerStats, ContainerSummary, Engine, EngineEvent, EngineInfo, HistoryEntry, ImageSummary, Inspected, LogChunk,
   LogOptions, NetworkSummary, Operation, PathStat, ProgressEvent, PruneResult, RegistryCredentials, RunRequest, TerminalSession, TransferOptions, VolumeSummary,
@@ -11,6 +10,7 @@ import { containerFromInspect, containerFromList, historyFromApi, imageFromApi, 
 import { buildContext } from './buildContext';
 import { parseBuildStream } from './buildStream';
 import { demuxLogStream } from './logStream';
+import { hijack } from './hijack';
 import { DaemonTerminalSession } from './terminalSession';
 import { daemonMessage, toEngineError } from './daemonErrors';
 import type { DaemonEndpoint } from './endpoint';
@@ -40,11 +40,14 @@ export class DaemonEngine implements Engine {
   /** The connection pool of an ssh or unverified-TLS endpoint; its connections end with the engine. */
   private readonly agent?: { destroy(): void };
 
+  /** How dockerode reaches the engine; also used for the hijacked connections made without it. */
+  private readonly options: Docker.DockerOptions;
+
   constructor(endpoint: DaemonEndpoint) {
     this.endpoint = endpoint.url;
-    const options = modemOptions(endpoint);
-    this.agent = options.agent;
-    this.docker = new Docker(options);
+    this.options = modemOptions(endpoint);
+    this.agent = this.options.agent;
+    this.docker = new Docker(this.options);
   }
 
   async info(timeoutMs = REQUEST_TIMEOUT_MS): Promise<EngineInfo> {
@@ -119,7 +122,8 @@ export class DaemonEngine implements Engine {
 
   async runTerminal(request: RunRequest, size: { columns: number; rows: number }): Promise<TerminalSession> {
     const container = await this.createContainer({ ...request, interactive: true });
-    const stream = await this.call(`attach to ${container.id}`, () => container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }) as Promise<Duplex>);
+    const stream = await this.call(`attach to ${container.id}`, (signal) =>
+      hijack(this.options, `/containers/${container.id}/attach?stream=1&stdin=1&stdout=1&stderr=1`, signal), 60_000);
     await this.startContainer(container.id);
     await container.resize({ w: size.columns, h: size.rows }).catch(() => undefined);
     return new DaemonTerminalSession(stream, (w, h) => container.resize({ w, h }), async () => ((await container.wait()) as { StatusCode?: number }).StatusCode);
@@ -179,7 +183,7 @@ export class DaemonEngine implements Engine {
     const stream = await this.call(`attach to ${command.join(' ')} in ${id}`, () => exec.start({ hijack: true, stdin: true, Tty: true }));
     // ConsoleSize at create needs API 1.42; a resize works everywhere.
     await exec.resize({ w: size.columns, h: size.rows }).catch(() => undefined);
-    return new DaemonTerminalSession(stream, (w, h) => exec.resize({ w, h }), async () => (await exec.inspect()).ExitCode ?? undefined);
+    return new DaemonTerminalSession(stream, (w, h) => exec.resize({ w, h }), () => execExitCode(exec));
   }
 
   async containerStats(id: string): Promise<ContainerStats> {
@@ -258,15 +262,16 @@ export class DaemonEngine implements Engine {
     const doing = `build ${request.dockerfile}`;
     let stream: Readable;
     try {
-      stream = (await this.docker.buildImage(await buildContext(request.context), {
+      // Only the options that are set: Podman answers 400 to an empty value (`target=`).
+      const options = Object.fromEntries(Object.entries({
         dockerfile: request.dockerfile,
-        t: request.tag || undefined,
-        buildargs: request.buildArgs,
-        target: request.target || undefined,
-        platform: request.platform || undefined,
-        nocache: request.noCache,
-        abortSignal: signal,
-      } as Docker.ImageBuildOptions)) as Readable;
+        t: request.tag,
+        buildargs: request.buildArgs && Object.keys(request.buildArgs).length ? request.buildArgs : undefined,
+        target: request.target,
+        platform: request.platform,
+        nocache: request.noCache || undefined,
+      }).filter(([, v]) => v !== undefined && v !== ''));
+      stream = (await this.docker.buildImage(await buildContext(request.context), { ...options, abortSignal: signal } as Docker.ImageBuildOptions)) as Readable;
     } catch (err) {
       throw toEngineError(err, this.endpoint, doing);
     }
@@ -384,6 +389,19 @@ export class DaemonEngine implements Engine {
       throw toEngineError(err, this.endpoint, doing);
     }
   }
+}
+
+/**
+ * An exec's exit code once it has ended. Docker's inspect says so as soon as the output ends;
+ * Podman's may still say running (exit code 0) for a moment.
+ */
+async function execExitCode(exec: Docker.Exec): Promise<number | undefined> {
+  for (let i = 0; i < 50; i++) {
+    const info = await exec.inspect();
+    if (!info.Running) return info.ExitCode ?? undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
 }
 
 /** The daemon wants credentials as X-Registry-Auth; it never sees them otherwise. */

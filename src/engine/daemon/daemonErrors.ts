@@ -50,7 +50,9 @@ export function daemonMessage(err: unknown): string {
   // For streamed requests docker-modem reads the body later and puts it only in the message:
   // "(HTTP code 500) server error - <the daemon's message> ".
   const fromMessage = /^\(HTTP code \d+\) [^-]* - ([\s\S]*?)\s*$/.exec(e.message ?? '')?.[1];
-  return fromMessage || (typeof e.reason === 'string' ? e.reason : undefined) || e.message || String(err);
+  if (fromMessage) return fromMessage;
+  if (e.statusCode) return `the engine answered HTTP ${e.statusCode}${typeof e.reason === 'string' ? ` (${e.reason})` : ''} with no explanation`;
+  return e.message || String(err);
 }
 
 /** The system ssh said why it could not reach the host (its last line of output); tell what to do. */

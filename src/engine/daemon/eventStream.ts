@@ -56,5 +56,9 @@ function toEvent(value: unknown): EngineEvent | undefined {
   const attributes = { ...(raw.Actor?.Attributes ?? {}) };
   if (colon >= 0) attributes.detail = fullAction.slice(colon + 1).trim();
   const time = raw.timeNano ? Math.floor(raw.timeNano / 1e6) : (raw.time ?? 0) * 1000;
-  return { type, action, id: raw.Actor?.ID ?? raw.id ?? '', time, attributes };
+  // Podman's image `build` event names the new image in Attributes.name and leaves the ids empty;
+  // its image ids lack the `sha256:` that its own inspect then requires.
+  const rawId = raw.Actor?.ID || raw.id || (type === 'image' ? attributes.name : '') || '';
+  const id = type === 'image' && /^[0-9a-f]{64}$/.test(rawId) ? `sha256:${rawId}` : rawId;
+  return { type, action, id, time, attributes };
 }

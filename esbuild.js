@@ -22,12 +22,14 @@ const common = {
  * Modules that get a bundle of their own, loaded with `await import()` when first needed, so
  * activation reads and compiles only the small main bundle: the daemon engine (dockerode, ssh2,
  * grpc: ~900 KB) on first connect, the Dockerfile features (~200 KB) when a Dockerfile opens, the
- * Compose file reader (yaml: ~110 KB) on the first Compose command.
+ * Compose file reader (yaml: ~110 KB) on the first Compose command, the layer inspector's host
+ * side when an inspector first opens.
  */
 const APART = {
   'src/engine/daemon/daemonEngine.ts': 'daemonEngine.js',
   'src/language/languageFeatures.ts': 'languageFeatures.js',
   'src/commands/compose.ts': 'compose.js',
+  'src/inspector/inspectorHost.ts': 'inspectorHost.js',
 };
 
 /** @type {import('esbuild').Plugin} */
@@ -48,6 +50,10 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [keepApart] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', plugins: [keepApart] },
   ...Object.entries(APART).map(([entry, out]) => ({ ...common, entryPoints: [entry], outfile: `dist/${out}`, plugins: [keepApart] })),
+  // The layer inspector's worker thread, started by core/layers/layerIndexPool.ts from dist/.
+  { ...common, entryPoints: ['src/core/layers/layerWorker.ts'], outfile: 'dist/layerWorker.js' },
+  // The layer inspector's webview script: a browser bundle, loaded under the page's CSP nonce.
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', external: [], entryPoints: ['media/inspector/main.ts'], outfile: 'dist/inspectorView.js' },
 ];
 
 /** Lines the "npm: watch" task in .vscode/tasks.json waits for, so F5 starts after a build. */

@@ -30,9 +30,10 @@ install_packages() {
   local need=() p
   # chromium drives the e2e tests; libkrb5-dev, g++ and make build code-server's native addons.
   # podman with runc named (Debian's default, crun, fails on this cgroup v1 hybrid); openssh-server
-  # and openssh-client for the ssh:// host tests.
+  # and openssh-client for the ssh:// host tests; skopeo and zstd make the layer inspector's OCI and
+  # zstd test images.
   for p in docker.io docker-registry busybox-static apache2-utils chromium openssl curl iproute2 python3 libkrb5-dev g++ make \
-    podman runc openssh-server openssh-client; do
+    podman runc openssh-server openssh-client skopeo zstd; do
     installed "$p" || need+=("$p")
   done
   ((${#need[@]})) || return 0

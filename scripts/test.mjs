@@ -22,6 +22,7 @@ const nodeTest = (dir, extra = [], suffix = '.test.ts') => [process.execPath, ['
 const layers = {
   static: [
     { name: 'typecheck', cmd: [bin('tsc'), ['--noEmit', '-p', '.']] },
+    { name: 'typecheck webview', cmd: [bin('tsc'), ['--noEmit', '-p', 'media']] },
     { name: 'lint', cmd: [bin('eslint'), ['.']] },
   ],
   unit: [{ name: 'unit', cmd: nodeTest('test/unit'), counts: true }],

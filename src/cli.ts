@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { CliError, type CliCommand } from './cli/cliCommand';
 import { engineCommands } from './cli/engineCommands';
+import { inspectCommand } from './cli/inspectCommand';
 import { lintCommand } from './cli/lintCommand';
 
-const COMMANDS: readonly CliCommand[] = [...engineCommands, lintCommand];
+const COMMANDS: readonly CliCommand[] = [...engineCommands, lintCommand, inspectCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -9,6 +9,7 @@ import { INSPECT_SCHEME, InspectDocuments } from './commands/inspectDocuments';
 import { registerNetworkVolumeCommands } from './commands/networkVolumeCommands';
 import { registerViewCommands } from './commands/viewCommands';
 import { currentEnvironment } from './engine/daemon/endpoint';
+import { registerInspectorCommands } from './inspector/inspectorCommands';
 import { EngineConnection } from './engine/engineConnection';
 import { engineCandidates, mainReason } from './engine/engineSelection';
 import { registerDockerfileFeaturesOnDemand } from './language/dockerfileActivation';
@@ -92,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerBuildCommands(ctx, context.workspaceState),
     ...registerComposeCommands(ctx),
     registerDockerfileFeaturesOnDemand(connection, log),
+    ...registerInspectorCommands(ctx, context.extensionUri),
   );
   // Connecting loads the daemon engine's bundle (~40 ms to compile): after activation, not inside it.
   const connecting = setImmediate(() => void connection.connect());

@@ -26,6 +26,16 @@ export function dockerMissing(): string | undefined {
   }
 }
 
+/** Why a command-line tool the test needs (skopeo, zstd) is not here, or undefined. */
+export function toolMissing(tool: string): string | undefined {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'pipe', timeout: 10_000 });
+    return undefined;
+  } catch {
+    return `${tool} is not installed (apt-get install ${tool})`;
+  }
+}
+
 export function baseImage(): string {
   return process.env.STEVEDORE_TEST_BASE_IMAGE ?? 'busybox:local';
 }

@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import { DEFAULT_RULES, evaluateRules, parseDiveCi, type CiRules } from '../core/layers/ciRules';
+import { openArchive } from '../core/layers/archiveSource';
+import { analyzeInspection, type ImageAnalysis } from '../core/layers/imageAnalysis';
+import { inspectImage } from '../core/layers/imageInspection';
+import type { ImageSource } from '../core/layers/imageSource';
+import { LayerIndexCache } from '../core/layers/layerCache';
+import { LayerIndexPool } from '../core/layers/layerIndexPool';
+import { parseReference } from '../core/registry/imageReference';
+import { EngineImageSource } from '../engine/engineImageSource';
+import { engineCandidates, selectEngine } from '../engine/engineSelection';
+import { CliError, type CliCommand } from './cliCommand';
+import { ciText, summaryText, writeJson } from './inspectReport';
+
+const USAGE = `usage: stevedore inspect IMAGE|ARCHIVE.tar [--json] [--image NAME]
+       stevedore inspect IMAGE|ARCHIVE.tar --ci [--ci-config FILE] [--lowest-efficiency RATIO]
+                         [--highest-wasted-bytes SIZE|disabled] [--highest-user-wasted-percent RATIO|disabled]`;
+
+const RULE_FLAGS: Record<string, keyof CiRules> = {
+  '--lowest-efficiency': 'lowestEfficiency',
+  '--highest-wasted-bytes': 'highestWastedBytes',
+  '--highest-user-wasted-percent': 'highestUserWastedPercent',
+};
+
+interface Options {
+  target: string;
+  json: boolean;
+  ci: boolean;
+  ciConfig: string | undefined;
+  image: string | undefined;
+  rules: Partial<Record<keyof CiRules, string>>;
+}
+
+function parseArgs(args: readonly string[]): Options {
+  const options: Options = { target: '', json: false, ci: false, ciConfig: undefined, image: undefined, rules: {} };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new CliError(`${flag} needs a value\n${USAGE}`, 2);
+      return v;
+    };
+    if (flag === '--json') options.json = true;
+    else if (flag === '--ci') options.ci = true;
+    else if (flag === '--ci-config') options.ciConfig = value();
+    else if (flag === '--image') options.image = value();
+    else if (RULE_FLAGS[flag]) options.rules[RULE_FLAGS[flag]] = value();
+    else if (flag.startsWith('-')) throw new CliError(`unknown option ${flag}\n${USAGE}`, 2);
+    else if (options.target) throw new CliError(`one image or archive at a time\n${USAGE}`, 2);
+    else options.target = flag;
+  }
+  if (!options.target) throw new CliError(USAGE, 2);
+  return options;
+}
+
+/** dive's order: the flags, then the .dive-ci file (./.dive-ci unless --ci-config names another), then dive's defaults. */
+function ciRules(options: Options): CiRules {
+  const file = options.ciConfig ?? '.dive-ci';
+  let fromFile: Partial<CiRules> = {};
+  if (fs.existsSync(file)) fromFile = parseDiveCi(fs.readFileSync(file, 'utf8'));
+  else if (options.ciConfig) throw new CliError(`no CI config at ${file}`, 2);
+  return { ...DEFAULT_RULES, ...fromFile, ...options.rules };
+}
+
+async function analyze(source: ImageSource): Promise<ImageAnalysis> {
+  const pool = new LayerIndexPool();
+  const progress = process.stderr.isTTY ? new Map<number, number>() : undefined;
+  let total = 0;
+  let inspection;
+  try {
+    inspection = await inspectImage(source, {
+      pool,
+      cache: new LayerIndexCache(),
+      listener: {
+        description: (d) => (total = d.layers.length),
+        layer: (layer) => {
+          progress?.set(layer, 1);
+          if (progress) process.stderr.write(`\rindexed ${progress.size} of ${total} layers`);
+        },
+      },
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+  } finally {
+    // The workers' memory goes back before the trees are built.
+    pool.dispose();
+    await source.dispose();
+  }
+  return analyzeInspection(inspection);
+}
+
+async function fromArchive(file: string, image: string | undefined): Promise<ImageAnalysis> {
+  const archive = await openArchive(file);
+  try {
+    let at = 0;
+    if (image) at = archive.images.findIndex((i) => i.tags.includes(image) || i.id === image);
+    else if (archive.images.length > 1) throw new CliError(`${file} holds ${archive.images.length} images; name one with --image: ${archive.images.map((i) => i.tags[0] ?? i.id).join(', ')}`, 2);
+    if (at < 0) throw new CliError(`${file} has no image ${image}`, 2);
+    return await analyze(archive.source(at));
+  } finally {
+    await archive.dispose();
+  }
+}
+
+/** An image id (full or short) or a reference the way docker takes it; anything else is no image. */
+function checkReference(target: string): void {
+  if (/^(sha256:)?[0-9a-f]{12,64}$/.test(target)) return;
+  try {
+    parseReference(target);
+  } catch (err) {
+    throw new CliError(`${target} is neither an archive file here nor an image reference (${(err as Error).message})`, 2);
+  }
+}
+
+async function fromEngine(reference: string): Promise<ImageAnalysis> {
+  checkReference(reference);
+  const selection = await selectEngine(engineCandidates());
+  if (!selection.engine) throw new CliError(`${reference} is not a file, and no container engine answered. Tried:\n${selection.attempts.map((a) => `  ${a.source}: ${a.error}`).join('\n')}`);
+  try {
+    return await analyze(new EngineImageSource(selection.engine, reference, selection.info.product, new LayerIndexCache()));
+  } finally {
+    selection.engine.dispose();
+  }
+}
+
+export const inspectCommand: CliCommand = {
+  name: 'inspect',
+  summary: 'layers, wasted space and efficiency of an image or archive [--json] [--ci]',
+  async run(args) {
+    const options = parseArgs(args);
+    const rules = options.ci ? ciRules(options) : undefined;
+    const isFile = fs.statSync(options.target, { throwIfNoEntry: false })?.isFile() ?? false;
+    const analysis = isFile ? await fromArchive(options.target, options.image) : await fromEngine(options.target);
+    if (options.json) writeJson(analysis, (text) => process.stdout.write(text));
+    else if (!rules) process.stdout.write(`${summaryText(analysis)}\n`);
+    if (analysis.errors.length) {
+      throw new CliError(`${analysis.errors.length} of ${analysis.layers.length} layers could not be read:\n${analysis.errors.map((e) => `  ${e.message}`).join('\n')}`);
+    }
+    if (!rules) return 0;
+    const outcome = evaluateRules(analysis.efficiency!, rules);
+    if (!options.json) process.stdout.write(`${ciText(analysis, outcome)}\n`);
+    return outcome.pass ? 0 : 1;
+  },
+};

@@ -1,0 +1,94 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { entryKey, LocatedArchive } from './archiveContents';
+import { detectCompression } from './layerIndexer';
+import { readTar } from './tarReader';
+
+/** An entry written to the spool: where, and the sha256 of its bytes (a blob's digest). */
+export interface SpooledEntry {
+  readonly name: string;
+  readonly path: string;
+  readonly length: number;
+  readonly digest: string;
+}
+
+/**
+ * An image archive that arrives as a stream (an engine's export, a compressed archive file),
+ * written entry by entry to a temporary folder so its layers can be read in parallel; each entry
+ * is announced with its digest as soon as it is complete, before the stream ends. Spool files are
+ * named by number, never by the names in the archive. dispose() removes the folder.
+ */
+export class SpooledArchive extends LocatedArchive {
+  private constructor(readonly dir: string) {
+    super();
+  }
+
+  /**
+   * Reads the whole stream (gzip-compressed or not). `onEntry` may delete an entry's file (a layer
+   * already indexed); reading that entry later fails.
+   */
+  static async spool(chunks: AsyncIterable<Uint8Array>, options: { onEntry?: (entry: SpooledEntry) => void; signal?: AbortSignal } = {}): Promise<SpooledArchive> {
+    const archive = new SpooledArchive(await fs.promises.mkdtemp(path.join(os.tmpdir(), 'stevedore-export-')));
+    try {
+      await archive.fill(chunks, options);
+      return archive;
+    } catch (err) {
+      await archive.dispose();
+      throw err;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await fs.promises.rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async fill(chunks: AsyncIterable<Uint8Array>, options: { onEntry?: (entry: SpooledEntry) => void; signal?: AbortSignal }): Promise<void> {
+    let count = 0;
+    for await (const entry of readTar(await uncompressed(chunks))) {
+      options.signal?.throwIfAborted();
+      const key = entryKey(entry.path);
+      if (entry.type === 'symlink' || entry.type === 'hardlink') {
+        this.entries.set(key, { type: entry.type, linkName: entry.linkName, range: { path: '', offset: 0, length: 0 } });
+        continue;
+      }
+      if (entry.type !== 'file') continue;
+      const file = path.join(this.dir, `entry-${count++}`);
+      const hash = crypto.createHash('sha256');
+      const out = fs.createWriteStream(file);
+      try {
+        for await (const chunk of entry.body) {
+          hash.update(chunk);
+          if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        }
+      } finally {
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      }
+      this.entries.set(key, { type: 'file', linkName: '', range: { path: file, offset: 0, length: entry.size } });
+      options.onEntry?.({ name: key, path: file, length: entry.size, digest: `sha256:${hash.digest('hex')}` });
+    }
+  }
+}
+
+/** The stream itself, or its gunzipped bytes when it is a `docker save | gzip` archive. */
+async function uncompressed(chunks: AsyncIterable<Uint8Array>): Promise<AsyncIterable<Uint8Array>> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const rest = (async function* () {
+    if (!first.done) yield first.value;
+    for (;;) {
+      const r = await iterator.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })();
+  if (first.done || detectCompression(first.value) !== 'gzip') return rest;
+  const gunzip = zlib.createGunzip();
+  // A failure on either side ends the gunzip stream with that error, which its reader then sees.
+  pipeline(Readable.from(rest), gunzip).catch(() => undefined);
+  return gunzip;
+}

@@ -52,6 +52,17 @@ for (const target of testEngines()) describe(`DaemonEngine pull, push, tag and r
     assert.equal(docker('image', 'inspect', '--format', '{{.Id}}', ref), id);
   });
 
+  test('a path given as an image name (/tmp/x.tar) is a not-found error, and the process lives on', async () => {
+    for (const request of [() => engine.inspectImage('/tmp/x.tar'), () => engine.imageHistory('/tmp/x.tar'), () => engine.saveImage('/tmp/x.tar')]) {
+      await assert.rejects(request(), (err: unknown) => isEngineError(err) && err.reason === 'notFound' && /no image "\/tmp\/x.tar"/.test(err.message));
+    }
+    // Other names the engine redirects fail the same request, not the process.
+    await assert.rejects(engine.inspectContainer('a//b'), (err: unknown) => isEngineError(err) && err.reason === 'notFound' && /no such name/.test(err.message));
+    // The redirect once crashed the process a moment later, from a request nobody listened to.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok((await engine.listImages()).length > 0);
+  });
+
   test('a push refused for missing or wrong credentials is an auth error, not a success', async () => {
     const ref = `${secureRegistry()}/stevedore-it/private:${tagSuffix}`;
     made.push(ref);

@@ -33,6 +33,8 @@ describe('engine errors say what failed, why, and what to do', () => {
     const old = toEngineError({ statusCode: 400, json: { message: 'client version 1.41 is too new. Maximum supported API version is 1.24' } }, at, 'x');
     assert.equal(old.reason, 'version');
     assert.match(old.message, /too old for Stevedore/);
+    assert.equal(toEngineError({ statusCode: 301, json: null }, at, 'inspect container a//b').reason, 'notFound');
+    assert.equal(toEngineError(new Error('Max redirects exceeded. To allow more redirects, pass options.maxRedirects property.'), at, 'x').reason, 'notFound');
     assert.equal(toEngineError({ statusCode: 409, json: { message: 'conflict' } }, at, 'remove container c').reason, 'conflict');
   });
 

@@ -16,8 +16,14 @@ import { daemonMessage, toEngineError } from './daemonErrors';
 import type { DaemonEndpoint } from './endpoint';
 import { parseEventStream } from './eventStream';
 import { modemOptions } from './modemOptions';
+import modemHttp from 'docker-modem/lib/http';
 import { isAuthFailure, parseProgressStream } from './progressStream';
 import { familiarRepository, parseReference } from '../../core/registry/imageReference';
+
+// The Engine API never redirects, but dockerd answers a path holding "//" (a name like "/tmp/x")
+// with a 301. docker-modem follows it with a request nobody listens to, whose error would crash
+// the process; with no redirects allowed it fails the request that was made instead.
+modemHttp.maxRedirects = 0;
 
 /** How long a plain request may take before it is reported as a failure (streams have no limit). */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -77,7 +83,7 @@ export class DaemonEngine implements Engine {
   }
 
   async inspectImage(idOrRef: string): Promise<Inspected<ImageSummary>> {
-    const raw = await this.call(`inspect image ${idOrRef}`, (abortSignal) => this.docker.getImage(idOrRef).inspect({ abortSignal }));
+    const raw = await this.call(`inspect image ${idOrRef}`, (abortSignal) => this.image(idOrRef).inspect({ abortSignal }));
     return { summary: imageFromApi(raw), raw };
   }
 
@@ -220,21 +226,21 @@ export class DaemonEngine implements Engine {
   pushImage(reference: string, options: TransferOptions = {}): AsyncIterable<ProgressEvent> {
     const ref = parseReference(reference);
     return this.transfer(`push ${reference}`, options, (abortSignal) =>
-      this.docker.getImage(familiarRepository(ref)).push({ tag: ref.tag ?? 'latest', authconfig: authConfig(options.credentials), abortSignal }) as Promise<Readable>);
+      this.image(familiarRepository(ref)).push({ tag: ref.tag ?? 'latest', authconfig: authConfig(options.credentials), abortSignal }) as Promise<Readable>);
   }
 
   async tagImage(source: string, target: string): Promise<void> {
     const ref = parseReference(target);
-    await this.call(`tag ${source} as ${target}`, (abortSignal) => this.docker.getImage(source).tag({ repo: familiarRepository(ref), tag: ref.tag ?? 'latest', abortSignal }));
+    await this.call(`tag ${source} as ${target}`, (abortSignal) => this.image(source).tag({ repo: familiarRepository(ref), tag: ref.tag ?? 'latest', abortSignal }));
   }
 
   async removeImage(idOrRef: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.call(`remove image ${idOrRef}`, (abortSignal) => this.docker.getImage(idOrRef).remove({ force: options.force, abortSignal }));
+    await this.call(`remove image ${idOrRef}`, (abortSignal) => this.image(idOrRef).remove({ force: options.force, abortSignal }));
   }
 
   async imageHistory(idOrRef: string): Promise<HistoryEntry[]> {
     // dockerode takes no options here, so the request cannot be aborted; the timeout still reports it.
-    const raw = await this.call(`read the history of ${idOrRef}`, () => this.docker.getImage(idOrRef).history() as Promise<Parameters<typeof historyFromApi>[0][]>);
+    const raw = await this.call(`read the history of ${idOrRef}`, () => this.image(idOrRef).history() as Promise<Parameters<typeof historyFromApi>[0][]>);
     return raw.map(historyFromApi);
   }
 
@@ -242,7 +248,7 @@ export class DaemonEngine implements Engine {
     const both = AbortSignal.any([this.lifetime.signal, ...(signal ? [signal] : [])]);
     let stream: Readable;
     try {
-      stream = (await this.docker.getImage(reference).get()) as Readable;
+      stream = (await this.image(reference).get()) as Readable;
     } catch (err) {
       throw toEngineError(err, this.endpoint, `save ${reference}`);
     }
@@ -376,6 +382,14 @@ export class DaemonEngine implements Engine {
     } finally {
       stream.destroy();
     }
+  }
+
+  /** dockerd redirects a path with an empty, "." or ".." segment: such a name is refused before asking. */
+  private image(name: string): Docker.Image {
+    if (name.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+      throw new EngineError(`There is no image "${name}" on the engine: an image name cannot start or end with "/" or hold "//", "." or ".." segments.`, 'notFound');
+    }
+    return this.docker.getImage(name);
   }
 
   private async call<T>(doing: string, request: (signal: AbortSignal) => Promise<T>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {

@@ -34,6 +34,10 @@ export function toEngineError(err: unknown, endpoint: string, doing: string): En
     return new EngineError(`${cannotReach}: the TLS handshake failed (${code || e.message}). Check DOCKER_CERT_PATH and the daemon's certificate.`, 'tls', { cause: err });
   }
   const status = e.statusCode;
+  // dockerd redirects a path holding "//"; docker-modem is told to follow no redirect.
+  if ((status !== undefined && status >= 300 && status < 400) || /^Max redirects exceeded/.test(e.message ?? '')) {
+    return new EngineError(`Could not ${doing}: no such name on the engine (a name cannot start with "/" or hold "//").`, 'notFound', { cause: err });
+  }
   const detail = daemonMessage(err);
   if (status === 400 && /client version|API version/i.test(detail)) {
     return new EngineError(`The engine at ${endpoint} is too old for Stevedore: ${detail}. Upgrade it to Docker 20.10 / API 1.41 or later.`, 'version', { cause: err });

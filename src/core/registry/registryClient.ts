@@ -4,8 +4,10 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { type AuthChallenge, parseChallenges } from './authChallenge';
 import { type CredentialLookup, dockerCredentials, type RegistryCredentials } from './dockerCredentials';
 import type { ImageReference } from './imageReference';
-import { type Descriptor, type ImageIndex, type ImageManifest, isIndex, isManifest, MANIFEST_ACCEPT, MEDIA_TYPES, type Platform } from './ociTypes';
-import { formatPlatform, hostPlatform, selectPlatform } from './platform';
+import { isIndexMediaType, isManifestMediaType, MediaType } from '../store/descriptor';
+import { offeredPlatforms, platformText, selectPlatform } from '../store/platformSelection';
+import { type Descriptor, type ImageIndex, type ImageManifest, MANIFEST_ACCEPT, type Platform } from './ociTypes';
+import { defaultPullPlatform } from './platform';
 import { RegistryError } from './registryError';
 import { isCertificateError, isLoopback, networkError, readBody, type RequestBody, Transport } from './transport';
 
@@ -130,24 +132,23 @@ export class RegistryClient {
       throw new RegistryError('protocol', `${what}: the manifest is not JSON`);
     }
     if ((manifest.schemaVersion as number) === 1) throw new RegistryError('unsupported', `${what} is a Docker schema 1 manifest, which is deprecated and not supported`);
-    const mediaType = manifest.mediaType ?? contentType(res) ?? ('manifests' in manifest ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
+    const mediaType = manifest.mediaType ?? contentType(res) ?? ('manifests' in manifest ? MediaType.ociIndex : MediaType.ociManifest);
     return { descriptor: { mediaType, digest, size: bytes.length }, bytes, manifest };
   }
 
   /** The image manifest for `platform` (the host's by default): the manifest itself, or its entry in an index. */
-  async resolvePlatformManifest(ref: ImageReference, platform: Platform = hostPlatform()): Promise<PlatformManifest> {
+  async resolvePlatformManifest(ref: ImageReference, platform: Platform = defaultPullPlatform()): Promise<PlatformManifest> {
     const top = await this.getManifest(ref);
-    if (isManifest(top.descriptor.mediaType) || !('manifests' in top.manifest)) return top as FetchedManifest<ImageManifest>;
-    if (!isIndex(top.descriptor.mediaType)) throw new RegistryError('unsupported', `${where(ref)}: ${top.descriptor.mediaType} is not an image manifest or index`);
+    if (isManifestMediaType(top.descriptor.mediaType) || !('manifests' in top.manifest)) return top as FetchedManifest<ImageManifest>;
+    if (!isIndexMediaType(top.descriptor.mediaType)) throw new RegistryError('unsupported', `${where(ref)}: ${top.descriptor.mediaType} is not an image manifest or index`);
     const index = top as FetchedManifest<ImageIndex>;
-    const chosen = selectPlatform(index.manifest.manifests, platform);
-    if (!chosen) {
-      const offered = index.manifest.manifests.filter((m) => m.platform && m.platform.os !== 'unknown').map((m) => formatPlatform(m.platform!));
-      throw new RegistryError('not-found', `${where(ref)} has no image for ${formatPlatform(platform)}; it has ${offered.join(', ') || 'no platforms'}`);
+    const chosen = selectPlatform(index.manifest, platform);
+    if (!chosen || (chosen.platform && (chosen.platform.os !== platform.os || chosen.platform.architecture !== platform.architecture))) {
+      throw new RegistryError('not-found', `${where(ref)} has no image for ${platformText(platform)} (it has: ${offeredPlatforms(index.manifest)})`);
     }
     const child = await this.getManifest({ domain: ref.domain, path: ref.path, digest: chosen.digest });
     if (child.bytes.length !== chosen.size) throw new RegistryError('digest-mismatch', `${where(ref)}@${chosen.digest}: the index says ${chosen.size} bytes, the registry sent ${child.bytes.length}`);
-    if (!('layers' in child.manifest)) throw new RegistryError('unsupported', `${where(ref)}: the ${formatPlatform(platform)} entry is itself an index`);
+    if (!('layers' in child.manifest)) throw new RegistryError('unsupported', `${where(ref)}: the ${platformText(platform)} entry is itself an index`);
     return { index, descriptor: { ...child.descriptor, platform: chosen.platform }, bytes: child.bytes, manifest: child.manifest };
   }
 
@@ -268,8 +269,8 @@ export class RegistryClient {
 
   /** Artifacts that refer to `digest` (signatures, SBOMs): the referrers API, else the OCI tag-schema fallback; empty when neither exists. */
   async referrers(repo: ImageReference, digest: string): Promise<Descriptor[]> {
-    const res = await this.send(repo.domain, pullScope(repo), { method: 'GET', path: `/v2/${repo.path}/referrers/${digest}`, headers: { Accept: MEDIA_TYPES.ociIndex } });
-    if (res.statusCode === 200 && contentType(res) === MEDIA_TYPES.ociIndex) return (await this.json<ImageIndex>(res, `list referrers of ${where(repo)}@${digest}`)).manifests ?? [];
+    const res = await this.send(repo.domain, pullScope(repo), { method: 'GET', path: `/v2/${repo.path}/referrers/${digest}`, headers: { Accept: MediaType.ociIndex } });
+    if (res.statusCode === 200 && contentType(res) === MediaType.ociIndex) return (await this.json<ImageIndex>(res, `list referrers of ${where(repo)}@${digest}`)).manifests ?? [];
     res.resume();
     if (res.statusCode !== 404 && res.statusCode !== 405 && res.statusCode !== 200) throw await statusError(res, `list referrers of ${where(repo)}@${digest}`);
     try {

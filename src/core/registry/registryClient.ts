@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { type AuthChallenge, parseChallenges } from './authChallenge';
 import { type CredentialLookup, dockerCredentials, type RegistryCredentials } from './dockerCredentials';
-import type { ImageReference } from './imageReference';
+import { DOCKER_HUB, type ImageReference } from './imageReference';
 import { isIndexMediaType, isManifestMediaType, MediaType } from '../store/descriptor';
 import { offeredPlatforms, platformText, selectPlatform } from '../store/platformSelection';
 import { type Descriptor, type ImageIndex, type ImageManifest, MANIFEST_ACCEPT, type Platform } from './ociTypes';
@@ -306,15 +306,17 @@ export class RegistryClient {
       const challenge = res.statusCode === 401 ? pickChallenge(res) : undefined;
       return { base, challenge };
     };
+    // References name Docker Hub `docker.io`; its registry API answers at registry-1.docker.io.
+    const address = host === DOCKER_HUB || host === 'index.docker.io' ? 'registry-1.docker.io' : host;
     try {
-      return await tryBase(new URL(`https://${host}`));
+      return await tryBase(new URL(`https://${address}`));
     } catch (err) {
       // Docker's rule for plain HTTP: only hosts marked insecure, and loopback (127.0.0.0/8). A certificate that
       // fails verification is never a reason to fall back.
       const plainAllowed = this.transport.isInsecure(host) || isLoopback(host);
       if (!plainAllowed || isCertificateError(err)) throw networkError(err, `reach ${host}`);
       try {
-        return await tryBase(new URL(`http://${host}`));
+        return await tryBase(new URL(`http://${address}`));
       } catch (plainErr) {
         throw networkError(plainErr, `reach ${host} (over https, then http)`);
       }

@@ -194,18 +194,14 @@ export class RegistryClient {
   }
 
   async blobExists(repo: ImageReference, digest: string): Promise<boolean> {
-    const res = await this.send(repo.domain, pullScope(repo), { method: 'HEAD', path: `/v2/${repo.path}/blobs/${digest}` });
-    res.resume();
-    if (res.statusCode === 200 || isRedirect(res.statusCode)) return true;
-    if (res.statusCode === 404) return false;
-    throw await statusError(res, `check for ${where(repo)}@${digest}`);
+    return this.headBlob(repo, digest, pullScope(repo));
   }
 
   /** Uploads one blob unless the repository has it; `mountFrom` tries a cross-repository mount first. */
   async pushBlob(repo: ImageReference, desc: { digest: string; size: number }, source: () => AsyncIterable<Uint8Array>, opts: PushBlobOptions = {}): Promise<'pushed' | 'exists' | 'mounted'> {
     const what = `${where(repo)}@${desc.digest}`;
     const scopes = opts.mountFrom ? [pushScope(repo), `repository:${opts.mountFrom}:pull`] : [pushScope(repo)];
-    if (await this.blobExists(repo, desc.digest)) return 'exists';
+    if (await this.headBlob(repo, desc.digest, scopes)) return 'exists';
     const uploads = `/v2/${repo.path}/blobs/uploads/`;
     let res = await this.send(repo.domain, scopes, { method: 'POST', path: opts.mountFrom ? `${uploads}?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(opts.mountFrom)}` : uploads, headers: { 'Content-Length': 0 } });
     if (res.statusCode === 201 && opts.mountFrom) {
@@ -216,6 +212,7 @@ export class RegistryClient {
     res.resume();
     let location = uploadLocation(res, uploads);
     let sent = 0;
+    let offset = 0;
     const counted = async function* () {
       for await (const chunk of source()) {
         sent += chunk.length;
@@ -225,9 +222,10 @@ export class RegistryClient {
     };
     if (opts.chunkSize) {
       for await (const chunk of rechunk(counted(), opts.chunkSize)) {
-        const start = sent - chunk.length;
-        res = await this.send(repo.domain, scopes, { method: 'PATCH', path: location, body: chunk, headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': chunk.length, 'Content-Range': `${start}-${sent - 1}` } });
-        if (res.statusCode !== 202) throw await statusError(res, `upload ${what} (bytes ${start}-${sent - 1})`);
+        const range = `${offset}-${offset + chunk.length - 1}`;
+        offset += chunk.length;
+        res = await this.send(repo.domain, scopes, { method: 'PATCH', path: location, body: chunk, headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': chunk.length, 'Content-Range': range } });
+        if (res.statusCode !== 202) throw await statusError(res, `upload ${what} (bytes ${range})`);
         res.resume();
         location = uploadLocation(res, location);
       }
@@ -284,6 +282,14 @@ export class RegistryClient {
 
   close(): void {
     this.transport.close();
+  }
+
+  private async headBlob(repo: ImageReference, digest: string, scope: string | string[]): Promise<boolean> {
+    const res = await this.send(repo.domain, scope, { method: 'HEAD', path: `/v2/${repo.path}/blobs/${digest}` });
+    res.resume();
+    if (res.statusCode === 200 || isRedirect(res.statusCode)) return true;
+    if (res.statusCode === 404) return false;
+    throw await statusError(res, `check for ${where(repo)}@${digest}`);
   }
 
   // ---- plumbing

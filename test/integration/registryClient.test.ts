@@ -120,7 +120,7 @@ class BearerRealm {
 
   private async token(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
-    let ok = false;
+    let ok: boolean;
     let scopes: string[];
     if (req.method === 'POST') {
       const form = new URLSearchParams((await bodyOf(req)).toString());
@@ -279,7 +279,7 @@ describe('registry client on the plain registry', { skip: skipUnlessAvailable(re
       const c = new RegistryClient({ credentials: noCredentials });
       const blob = buildImage([200_000], { seed: 7 }).layers[0];
       const desc = { digest: sha(blob), size: blob.length };
-      const source = async function* () { for (let i = 0; i < blob.length; i += 10_000) yield blob.subarray(i, i + 10_000); };
+      const source = function* () { for (let i = 0; i < blob.length; i += 10_000) yield blob.subarray(i, i + 10_000); };
       const from = parseReference(`${proxy.host}/${repo}-chunked`);
       const progress: number[] = [];
       assert.equal(await c.pushBlob(from, desc, source, { chunkSize: 64 << 10, onProgress: (n) => progress.push(n) }), 'pushed');

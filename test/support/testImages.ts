@@ -48,7 +48,7 @@ export function buildImage(layerSizes: number[], opts: { architecture?: string; 
 export async function pushBuilt(client: RegistryClient, reference: string, image: BuiltImage, opts: { tag?: boolean } = {}): Promise<string> {
   const ref = parseReference(reference);
   for (const blob of [image.config, ...image.layers]) {
-    await client.pushBlob(ref, { digest: sha(blob), size: blob.length }, async function* () { yield blob; });
+    await client.pushBlob(ref, { digest: sha(blob), size: blob.length }, function* () { yield blob; });
   }
   await client.putManifest(opts.tag === false ? { ...ref, tag: undefined, digest: image.manifestDigest } : ref, 'application/vnd.oci.image.manifest.v1+json', image.manifest);
   return reference;

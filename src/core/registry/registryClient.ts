@@ -198,7 +198,7 @@ export class RegistryClient {
   }
 
   /** Uploads one blob unless the repository has it; `mountFrom` tries a cross-repository mount first. */
-  async pushBlob(repo: ImageReference, desc: { digest: string; size: number }, source: () => AsyncIterable<Uint8Array>, opts: PushBlobOptions = {}): Promise<'pushed' | 'exists' | 'mounted'> {
+  async pushBlob(repo: ImageReference, desc: { digest: string; size: number }, source: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: PushBlobOptions = {}): Promise<'pushed' | 'exists' | 'mounted'> {
     const what = `${where(repo)}@${desc.digest}`;
     const scopes = opts.mountFrom ? [pushScope(repo), `repository:${opts.mountFrom}:pull`] : [pushScope(repo)];
     if (await this.headBlob(repo, desc.digest, scopes)) return 'exists';

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,4 +34,23 @@ export async function writeTestImage(store: ImageStore, layers: readonly (readon
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: configDesc, layers: layerDescs }));
   await store.writeBlob(manifest);
   return { manifest: descriptorOf(MediaType.ociManifest, manifest), configDigest: configDesc.digest, size: config.length + tars.reduce((s, t) => s + t.length, 0) };
+}
+
+const MIB = 1 << 20;
+
+/** Deterministic bytes (a pseudo-random MiB per seed, each MiB stamped with its number), in MiB chunks. */
+export function* patternChunks(seed: number, size: number): Generator<Buffer> {
+  const base = Buffer.alloc(MIB);
+  for (let i = 0; i < MIB / 32; i++) crypto.createHash('sha256').update(`${seed}:${i}`).digest().copy(base, i * 32);
+  for (let at = 0, block = 0; at < size; at += MIB, block++) {
+    const chunk = Buffer.from(base.subarray(0, Math.min(MIB, size - at)));
+    chunk.writeUInt32BE(block, 0);
+    yield chunk;
+  }
+}
+
+export function patternDigest(seed: number, size: number): string {
+  const hash = crypto.createHash('sha256');
+  for (const chunk of patternChunks(seed, size)) hash.update(chunk);
+  return `sha256:${hash.digest('hex')}`;
 }

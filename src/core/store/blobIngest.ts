@@ -39,6 +39,12 @@ async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(() => true, () => false);
 }
 
+/** Marks a blob found already stored as just used, so gc's grace period keeps it for the ingest that found it. */
+export async function touch(file: string): Promise<void> {
+  const now = new Date();
+  await fs.utimes(file, now, now).catch(() => undefined);
+}
+
 async function sizeOf(file: string): Promise<number | undefined> {
   return fs.stat(file).then((s) => s.size, () => undefined);
 }
@@ -51,7 +57,10 @@ async function sizeOf(file: string): Promise<number | undefined> {
 export async function openIngest(paths: IngestPaths, expected: { digest: string; size?: number }, restart = false): Promise<BlobIngest> {
   const hex = digestHex(expected.digest);
   const blob = path.join(paths.blobsDir, hex);
-  const done = async () => completeIngest((await sizeOf(blob)) ?? 0);
+  const done = async () => {
+    await touch(blob);
+    return completeIngest((await sizeOf(blob)) ?? 0);
+  };
   if (await exists(blob)) return done();
   const lock = await acquireLock(ingestLockPath(paths, expected.digest), { satisfied: () => exists(blob) });
   if (!lock) return done();

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { formatReference, parseReference, withDefaultTag } from '../registry/imageReference';
 import { syncDir, tempName, writeFileAtomic } from './atomicFile';
-import { openIngest, type BlobIngest } from './blobIngest';
+import { openIngest, touch, type BlobIngest } from './blobIngest';
 import { digestHex, hostPlatform, isDigest, isIndexMediaType, REF_NAME, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './descriptor';
 import { IndexFile } from './imageIndex';
 import { offeredPlatforms, platformText, selectPlatform } from './platformSelection';
@@ -160,6 +160,7 @@ export class ImageStore {
     const digest = `sha256:${hash.digest('hex')}`;
     if (await this.hasBlob(digest)) {
       await fs.rm(temp, { force: true });
+      await touch(this.blobPath(digest));
     } else {
       await fs.rename(temp, this.blobPath(digest));
       await syncDir(this.blobsDir);

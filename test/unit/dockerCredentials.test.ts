@@ -61,7 +61,7 @@ describe('credential helpers: the real docker-credential-<name> protocol', () =>
     fs.writeFileSync(file, `#!${process.execPath}
 const fs = require('fs');
 const vault = ${JSON.stringify(vault)};
-const all = fs.existsSync(vault) ? readVault(vault) : {};
+const all = fs.existsSync(vault) ? JSON.parse(fs.readFileSync(vault, 'utf8')) : {};
 let input = '';
 process.stdin.on('data', (d) => (input += d));
 process.stdin.on('end', () => {

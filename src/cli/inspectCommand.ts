@@ -6,13 +6,17 @@ import { inspectImage } from '../core/layers/imageInspection';
 import type { ImageSource } from '../core/layers/imageSource';
 import { LayerIndexCache } from '../core/layers/layerCache';
 import { LayerIndexPool } from '../core/layers/layerIndexPool';
-import { parseReference } from '../core/registry/imageReference';
+import { RegistryImageSource } from '../core/layers/registrySource';
+import { parseReference, withDefaultTag } from '../core/registry/imageReference';
+import { parsePlatform } from '../core/registry/platform';
+import { RegistryClient } from '../core/registry/registryClient';
 import { EngineImageSource } from '../engine/engineImageSource';
 import { engineCandidates, selectEngine } from '../engine/engineSelection';
 import { CliError, type CliCommand } from './cliCommand';
 import { ciText, summaryText, writeJson } from './inspectReport';
 
 const USAGE = `usage: stevedore inspect IMAGE|ARCHIVE.tar [--json] [--image NAME]
+       stevedore inspect REFERENCE --registry [--platform OS/ARCH] [--insecure-registry HOST] [--json]
        stevedore inspect IMAGE|ARCHIVE.tar --ci [--ci-config FILE] [--lowest-efficiency RATIO]
                          [--highest-wasted-bytes SIZE|disabled] [--highest-user-wasted-percent RATIO|disabled]`;
 
@@ -29,10 +33,14 @@ interface Options {
   ciConfig: string | undefined;
   image: string | undefined;
   rules: Partial<Record<keyof CiRules, string>>;
+  /** Read the image from its registry (no pull, no engine). */
+  registry: boolean;
+  platform: string | undefined;
+  insecureHosts: string[];
 }
 
 function parseArgs(args: readonly string[]): Options {
-  const options: Options = { target: '', json: false, ci: false, ciConfig: undefined, image: undefined, rules: {} };
+  const options: Options = { target: '', json: false, ci: false, ciConfig: undefined, image: undefined, rules: {}, registry: false, platform: undefined, insecureHosts: [] };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
     const value = () => {
@@ -44,6 +52,9 @@ function parseArgs(args: readonly string[]): Options {
     else if (flag === '--ci') options.ci = true;
     else if (flag === '--ci-config') options.ciConfig = value();
     else if (flag === '--image') options.image = value();
+    else if (flag === '--registry') options.registry = true;
+    else if (flag === '--platform') options.platform = value();
+    else if (flag === '--insecure-registry') options.insecureHosts.push(value());
     else if (RULE_FLAGS[flag]) options.rules[RULE_FLAGS[flag]] = value();
     else if (flag.startsWith('-')) throw new CliError(`unknown option ${flag}\n${USAGE}`, 2);
     else if (options.target) throw new CliError(`one image or archive at a time\n${USAGE}`, 2);
@@ -122,14 +133,35 @@ async function fromEngine(reference: string): Promise<ImageAnalysis> {
   }
 }
 
+/** Straight from the registry: Docker's credentials, TLS verified except for the hosts named insecure. */
+async function fromRegistry(options: Options): Promise<ImageAnalysis> {
+  let reference;
+  let platform;
+  try {
+    reference = withDefaultTag(parseReference(options.target));
+    platform = options.platform ? parsePlatform(options.platform) : undefined;
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+  const fromEnv = (process.env.STEVEDORE_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const client = new RegistryClient({ insecureHosts: [...fromEnv, ...options.insecureHosts], userAgent: 'stevedore-cli' });
+  const cache = new LayerIndexCache();
+  try {
+    return await analyze(new RegistryImageSource(client, reference, { platform, cache }));
+  } finally {
+    client.close();
+  }
+}
+
 export const inspectCommand: CliCommand = {
   name: 'inspect',
-  summary: 'layers, wasted space and efficiency of an image or archive [--json] [--ci]',
+  summary: 'layers, wasted space and efficiency of an image, archive or registry image (--registry) [--json] [--ci]',
   async run(args) {
     const options = parseArgs(args);
     const rules = options.ci ? ciRules(options) : undefined;
-    const isFile = fs.statSync(options.target, { throwIfNoEntry: false })?.isFile() ?? false;
-    const analysis = isFile ? await fromArchive(options.target, options.image) : await fromEngine(options.target);
+    if (!options.registry && (options.platform || options.insecureHosts.length)) throw new CliError(`--platform and --insecure-registry go with --registry\n${USAGE}`, 2);
+    const isFile = !options.registry && (fs.statSync(options.target, { throwIfNoEntry: false })?.isFile() ?? false);
+    const analysis = options.registry ? await fromRegistry(options) : isFile ? await fromArchive(options.target, options.image) : await fromEngine(options.target);
     if (options.json) writeJson(analysis, (text) => process.stdout.write(text));
     else if (!rules) process.stdout.write(`${summaryText(analysis)}\n`);
     if (analysis.errors.length) {

@@ -7,6 +7,8 @@ import type { CommandContext } from './commands/engineCommand';
 import { registerImageCommands } from './commands/imageCommands';
 import { INSPECT_SCHEME, InspectDocuments } from './commands/inspectDocuments';
 import { registerNetworkVolumeCommands } from './commands/networkVolumeCommands';
+import { REGISTRY_DOCUMENT_SCHEME, RegistryDocuments } from './commands/registryDocuments';
+import { registerRegistryCommands } from './commands/registryCommands';
 import { registerViewCommands } from './commands/viewCommands';
 import { currentEnvironment } from './engine/daemon/endpoint';
 import { registerInspectorCommands } from './inspector/inspectorCommands';
@@ -21,6 +23,8 @@ import { EnginesTree } from './views/enginesTree';
 import { EngineTreeView } from './views/engineTreeView';
 import { ImagesModel } from './views/imagesTree';
 import { NetworksModel } from './views/networksTree';
+import { RegistriesTree } from './views/registriesTree';
+import { RegistryConnections } from './views/registryConnections';
 import { VolumesModel } from './views/volumesTree';
 
 /** Builds the engine connection, the views and the commands; the work happens after activation. */
@@ -38,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): void {
     volumes: new EngineTreeView('stevedore.volumes', new VolumesModel(), connection),
   };
   const ctx: CommandContext = { connection, log };
+  const registries = new RegistryConnections(context.globalState, context.secrets);
+  const registriesTree = new RegistriesTree(registries);
   let lastProblem = '';
 
   context.subscriptions.push(
@@ -93,7 +99,11 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerBuildCommands(ctx, context.workspaceState),
     ...registerComposeCommands(ctx),
     registerDockerfileFeaturesOnDemand(connection, log),
-    ...registerInspectorCommands(ctx, context.extensionUri),
+    ...registerInspectorCommands(ctx, context.extensionUri, registries),
+    registries,
+    registriesTree,
+    vscode.workspace.registerTextDocumentContentProvider(REGISTRY_DOCUMENT_SCHEME, new RegistryDocuments(registries)),
+    ...registerRegistryCommands(ctx, registries, registriesTree, () => views.images.refresh()),
   );
   // Connecting loads the daemon engine's bundle (~40 ms to compile): after activation, not inside it.
   const connecting = setImmediate(() => void connection.connect());

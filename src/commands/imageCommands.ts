@@ -52,7 +52,8 @@ async function askRunRequest(engine: Engine, image: string): Promise<RunRequest 
   return { image, name: name || undefined, ports: parsePorts(ports), env: parseEnv(env), volumes: parseVolumes(volumes) };
 }
 
-async function transfer(title: string, progress: (signal: AbortSignal) => AsyncIterable<ProgressEvent>): Promise<void> {
+/** Runs a pull or push with a cancellable notification summing its per-layer progress. */
+export async function transfer(title: string, progress: (signal: AbortSignal) => AsyncIterable<ProgressEvent>): Promise<void> {
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (report, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());

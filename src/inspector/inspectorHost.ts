@@ -4,6 +4,9 @@ import { openArchive } from '../core/layers/archiveSource';
 import type { ImageSource } from '../core/layers/imageSource';
 import { LayerIndexCache } from '../core/layers/layerCache';
 import { LayerIndexPool } from '../core/layers/layerIndexPool';
+import { RegistryImageSource } from '../core/layers/registrySource';
+import { formatReference, type ImageReference } from '../core/registry/imageReference';
+import type { RegistryClient } from '../core/registry/registryClient';
 import type { Engine } from '../engine/engine';
 import { EngineImageSource } from '../engine/engineImageSource';
 import { withProgress } from '../commands/engineCommand';
@@ -28,6 +31,13 @@ export class InspectorHost implements vscode.Disposable {
     const requested = Date.now();
     const id = (await engine.inspectImage(reference)).summary.id;
     await this.open(`engine:${engine.endpoint}:${id}`, `Layers: ${reference}`, requested, () => new EngineImageSource(engine, reference, product, this.cache));
+  }
+
+  /** An image in a registry, read without a pull: the layers stream from the registry into the indexer. */
+  async inspectRegistryImage(client: RegistryClient, reference: ImageReference): Promise<void> {
+    const requested = Date.now();
+    const name = formatReference(reference);
+    await this.open(`registry:${name}`, `Layers: ${name}`, requested, () => new RegistryImageSource(client, reference, { cache: this.cache }));
   }
 
   /** A `docker save` or OCI archive file; when it holds several images, the user picks one. */

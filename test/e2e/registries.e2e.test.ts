@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
+import { registriesMissing, registryPassword, registryUser, secureRegistry } from '../support/registry';
+import { baseImage, docker, dockerMissing, skipUnlessAvailable, uniqueName } from '../support/services';
+import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
+
+const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
+const missing = dockerMissing() ?? registriesMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
+
+describe('The Registries view in a real VS Code: the TLS registry with a password', { skip: skipUnlessAvailable(missing) }, () => {
+  const repository = uniqueName('stevedore-e2e/regview');
+  let host: string;
+  let reference: string;
+  let server: CodeServer | undefined;
+  let browser: BrowserContext | undefined;
+  let page: Page | undefined;
+  let profile: string | undefined;
+  let workspace: string | undefined;
+  let dockerConfig: string | undefined;
+  let cacheDir: string | undefined;
+  const shot = (name: string, body: () => Promise<void>) => screenshotOnFailure(() => page, name, body);
+  /** A row of the Registries view (the Images view has rows of the same names). */
+  const row = (p: Page, label: string) => {
+    const pane = p.locator('.part.sidebar .pane', { has: p.locator('.pane-header', { hasText: 'Registries' }) });
+    return pane.locator('.monaco-list-row[role="treeitem"]', { has: p.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+  };
+  const panel = (p: Page): FrameLocator => p.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
+
+  /** Waits for the quick input showing `expect`, types `value` and presses Enter, as a user would. */
+  async function answer(p: Page, expect: string | RegExp, value: string): Promise<void> {
+    await p.locator('.quick-input-widget', { hasText: expect }).waitFor({ state: 'visible', timeout: 15_000 });
+    const input = p.locator('.quick-input-widget input.input');
+    await input.fill(value);
+    await p.waitForTimeout(200);
+    await p.keyboard.press('Enter');
+  }
+
+  /** Picks the quick pick row holding `label`. */
+  async function choose(p: Page, label: string): Promise<void> {
+    const row = p.locator('.quick-input-list .monaco-list-row', { hasText: label });
+    await row.first().waitFor({ timeout: 15_000 });
+    await row.first().click();
+  }
+
+  before(async () => {
+    host = secureRegistry();
+    reference = `${host}/${repository}:v1`;
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-registries-'));
+    fs.writeFileSync(path.join(workspace, 'Dockerfile'), `FROM ${baseImage()}\nRUN echo pushed-for-e2e > /from-registry.txt\n`);
+    execFileSync('docker', ['build', '-q', '-t', reference, workspace], { stdio: 'pipe', timeout: 120_000 });
+    // The docker CLI pushes with a login of its own, in a config folder of the test's.
+    dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-docker-config-'));
+    execFileSync('docker', ['--config', dockerConfig, 'login', host, '-u', registryUser(), '--password-stdin'], { input: registryPassword(), stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
+    execFileSync('docker', ['--config', dockerConfig, 'push', reference], { stdio: 'pipe', timeout: 120_000 });
+    // Gone from the daemon: the pull from the view must bring it back.
+    docker('rmi', reference);
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-cache-'));
+    server = await startCodeServer({
+      vsix: VSIX,
+      workspace,
+      // No Docker credentials to fall back on: the password typed in is what logs in.
+      env: { DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-empty-docker-')), STEVEDORE_CACHE_DIR: cacheDir },
+      settings: { 'stevedore.registries.caFiles': [process.env.STEVEDORE_TEST_REGISTRY_CA] },
+    });
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-chromium-'));
+    ({ context: browser, page } = await openBrowser(profile));
+    await page.goto(server.workbenchUrl);
+    await page.locator('.activitybar .action-item a[aria-label^="Stevedore"]').waitFor({ timeout: 90_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    for (const dir of [profile, workspace, dockerConfig, cacheDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      docker('rmi', reference);
+    } catch {
+      // not pulled
+    }
+  });
+
+  test('connect with the password typed in, browse to the tag, pull it: it shows in Images', { timeout: 180_000 }, () => shot('registries connect and pull', async () => {
+    const p = page!;
+    await showStevedore(p);
+    const header = p.locator('.part.sidebar .pane-header', { hasText: 'Registries' });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await p.locator('.part.sidebar .welcome-view-content', { hasText: 'No registry is connected' }).waitFor({ timeout: 15_000 });
+
+    await runFromPalette(p, 'Stevedore: Connect Registry');
+    await choose(p, 'Other registry');
+    await answer(p, 'Registry host[:port]', host);
+    await choose(p, 'Log in with a user name');
+    await answer(p, 'User name', registryUser());
+    await answer(p, 'secret storage', registryPassword());
+
+    const registryRow = row(p, host);
+    await registryRow.waitFor({ timeout: 30_000 });
+    assert.match(await registryRow.innerText(), new RegExp(registryUser()));
+    await registryRow.click();
+    const repoRow = row(p, repository);
+    // The catalog is shared with other tests: walk to the repository with the keyboard (the list
+    // renders only the rows in sight) and load more pages when it is not in the first.
+    for (let i = 0; i < 10 && !(await repoRow.isVisible()); i++) {
+      await p.waitForTimeout(500);
+      if (await repoRow.isVisible()) break;
+      await p.keyboard.press('End');
+      const focused = p.locator('.part.sidebar .monaco-list-row[role="treeitem"].focused');
+      if ((await focused.innerText().catch(() => '')).includes('Load more')) await p.keyboard.press('Enter');
+      else await p.keyboard.type(repository);
+    }
+    await repoRow.click();
+    const tagRow = row(p, 'v1');
+    await tagRow.waitFor({ timeout: 15_000 });
+    // Size, age and platform, read from the manifest and config.
+    const described = /B · .* ago · linux\/\w+/;
+    for (let i = 0; i < 40 && !described.test(await tagRow.innerText()); i++) await p.waitForTimeout(500);
+    assert.match(await tagRow.innerText(), described);
+
+    await tagRow.click({ button: 'right' });
+    await clickMenuItem(p, 'Pull');
+    const pulled = p.locator('.notifications-toasts .notification-toast', { hasText: `Pulled ${reference}` });
+    await pulled.waitFor({ timeout: 90_000 });
+    assert.ok(docker('image', 'inspect', '--format', '{{.Id}}', reference).startsWith('sha256:'));
+    // The Images view lists it under its repository.
+    await treeRow(p, `${host}/${repository}`).waitFor({ timeout: 15_000 });
+  }));
+
+  test('Open in Layer Inspector on the tag: its layers, streamed from the registry', { timeout: 120_000 }, () => shot('registries layer inspector', async () => {
+    const p = page!;
+    const tagRow = row(p, 'v1');
+    await tagRow.click({ button: 'right' });
+    await clickMenuItem(p, 'Open in Layer Inspector');
+    await p.locator('.tabs-container .tab', { hasText: `Layers: ${reference}` }).waitFor({ timeout: 30_000 });
+    const view = panel(p);
+    await view.locator('#status', { hasText: 'All 2 layers read' }).waitFor({ timeout: 60_000 });
+    const steps = await view.locator('#layers .step .command').allInnerTexts();
+    assert.ok(steps.some((s) => s.includes('echo pushed-for-e2e > /from-registry.txt')), steps.join('\n'));
+  }));
+});

@@ -2,7 +2,8 @@
 // pseudo-random, incompressible bytes, gzip layers) to and from the plain local registry, by the
 // stevedore CLI with the core store (`push|pull --engine core`, a child process each) and by
 // `skopeo copy` between an OCI layout and the registry, in the same run, alternating who goes first.
-// Every run pushes new content (a new seed), so neither side can mount blobs it saw before.
+// Every run pushes new content (its own seed, from STEVEDORE_BENCH_SEED or the clock, printed), so
+// neither side can mount blobs it saw before (skopeo's blob-info cache remembers earlier pushes).
 // Prints medians of wall time and peak RSS (GNU time); it never fails.
 //   npm run bench:registry          (STEVEDORE_BENCH_RUNS=3 by default; about 1 minute)
 // The registry is STEVEDORE_TEST_REGISTRY (from /tmp/stevedore-services/env when not set).
@@ -18,6 +19,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const RUNS = Number(process.env.STEVEDORE_BENCH_RUNS ?? 3);
 const LAYER_MB = [100, 80, 60, 40, 20];
+const SEED = Number(process.env.STEVEDORE_BENCH_SEED ?? Date.now() % 1_000_000);
 
 function registry(): string {
   if (process.env.STEVEDORE_TEST_REGISTRY) return process.env.STEVEDORE_TEST_REGISTRY;
@@ -119,13 +121,13 @@ async function main(): Promise<void> {
   const tag = `${process.pid}-${Date.now().toString(36)}`;
   const results: Record<string, Timed[]> = { 'core push': [], 'skopeo push': [], 'core pull': [], 'skopeo pull': [] };
   const coreEnv = (home: string) => ({ ...process.env, STEVEDORE_HOME: home });
-  console.log(`registry bench: ${LAYER_MB.length} layers, ${LAYER_MB.reduce((a, b) => a + b)} MB, ${host}, ${RUNS} runs`);
+  console.log(`registry bench: ${LAYER_MB.length} layers, ${LAYER_MB.reduce((a, b) => a + b)} MB, ${host}, ${RUNS} runs, seed ${SEED}`);
   for (let run = 0; run < RUNS; run++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-registry-bench-'));
     try {
       const coreRef = `${host}/bench-${tag}/core-${run}:1`;
       const skopeoRef = `${host}/bench-${tag}/skopeo-${run}:1`;
-      const source = await makeImage(dir, coreRef, run + 1);
+      const source = await makeImage(dir, coreRef, SEED + run);
       // Same content for both: the core pushes from its store, skopeo from the hard-linked layout, each to its own repository.
       const pushCore = () => results['core push'].push(timed(process.execPath, [CLI, 'push', '--engine', 'core', coreRef], coreEnv(source.store)));
       const pushSkopeo = () => results['skopeo push'].push(timed('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${source.ociDir}:bench`, `docker://${skopeoRef}`]));

@@ -3,8 +3,9 @@ import { CliError, type CliCommand } from './cli/cliCommand';
 import { engineCommands } from './cli/engineCommands';
 import { inspectCommand } from './cli/inspectCommand';
 import { lintCommand } from './cli/lintCommand';
+import { registryCommands } from './cli/registryCommands';
 
-const COMMANDS: readonly CliCommand[] = [...engineCommands, lintCommand, inspectCommand];
+const COMMANDS: readonly CliCommand[] = [...engineCommands, lintCommand, inspectCommand, ...registryCommands];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

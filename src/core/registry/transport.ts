@@ -1,0 +1,163 @@
+import fs from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { RegistryError } from './registryError';
+
+export interface TransportOptions {
+  /** Hosts (`host[:port]`) allowed plain HTTP or unverified TLS. */
+  insecureHosts?: readonly string[];
+  /** Extra CA files trusted for every registry, besides `~/.docker/certs.d/<host>/`. */
+  caFiles?: readonly string[];
+  userAgent?: string;
+  /** Idle time on a connection (connect, headers, body) before giving up. */
+  timeoutMs?: number;
+  /** Where Docker keeps per-registry certificates; `~/.docker/certs.d` by default. */
+  certsDir?: string;
+}
+
+export type RequestBody = Buffer | (() => AsyncIterable<Uint8Array>);
+
+export interface TransportRequest {
+  method: string;
+  url: URL;
+  headers?: Record<string, string | number>;
+  body?: RequestBody;
+  signal?: AbortSignal;
+}
+
+const CERT_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+]);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
+
+/** True for a failure of the certificate check, as opposed to a server that does not speak TLS. */
+export function isCertificateError(err: unknown): boolean {
+  return CERT_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '');
+}
+
+/** A Node network error as a RegistryError saying what was being done. */
+export function networkError(err: unknown, what: string): RegistryError {
+  if (err instanceof RegistryError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? '';
+  if (CERT_ERRORS.has(code)) {
+    return new RegistryError('tls', `${what}: the registry's TLS certificate is not trusted (${code}: ${e.message}). Add its CA to ~/.docker/certs.d/<host>/ca.crt or the CA setting, or mark the registry insecure.`);
+  }
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL')) return new RegistryError('tls', `${what}: TLS handshake failed (${e.message})`);
+  if (e?.name === 'AbortError') return new RegistryError('unreachable', `${what}: cancelled`);
+  if (UNREACHABLE.has(code)) return new RegistryError('unreachable', `${what}: ${code === 'ECONNRESET' ? 'the connection was dropped' : e.message}`);
+  return new RegistryError('protocol', `${what}: ${e?.message ?? String(err)}`);
+}
+
+export function isLoopback(host: string): boolean {
+  const name = hostnameOf(host);
+  return name === 'localhost' || name === '::1' || (net.isIPv4(name) && name.startsWith('127.'));
+}
+
+/** The host name without port or IPv6 brackets. */
+export function hostnameOf(host: string): string {
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
+  const colon = host.lastIndexOf(':');
+  return colon > 0 && host.indexOf(':') === colon ? host.slice(0, colon) : host;
+}
+
+/** node:http(s) with per-host TLS: Docker's certs.d CAs and client certificates, the configured CAs, and opt-out per host. */
+export class Transport {
+  private readonly agents = new Map<string, http.Agent>();
+  private readonly insecure: ReadonlySet<string>;
+  readonly timeoutMs: number;
+
+  constructor(private readonly options: TransportOptions = {}) {
+    this.insecure = new Set(options.insecureHosts ?? []);
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  isInsecure(host: string): boolean {
+    return this.insecure.has(host) || this.insecure.has(hostnameOf(host));
+  }
+
+  request(req: TransportRequest): Promise<IncomingMessage> {
+    const secure = req.url.protocol === 'https:';
+    const module = secure ? https : http;
+    const headers: Record<string, string | number> = { 'User-Agent': this.options.userAgent ?? 'stevedore', ...req.headers };
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const r = module.request(req.url, { method: req.method, headers, agent: this.agentFor(req.url), signal: req.signal }, resolve);
+      r.on('error', reject);
+      r.setTimeout(this.timeoutMs, () => r.destroy(Object.assign(new Error(`no answer for ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+      const body = req.body;
+      if (body === undefined || Buffer.isBuffer(body)) {
+        r.end(body);
+        return;
+      }
+      void (async () => {
+        for await (const chunk of body()) {
+          if (r.destroyed) return;
+          if (!r.write(chunk)) await new Promise<void>((ok) => { r.once('drain', ok); r.once('close', ok); });
+        }
+        r.end();
+      })().catch((err: unknown) => r.destroy(err as Error));
+    });
+  }
+
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  private agentFor(url: URL): http.Agent {
+    const key = `${url.protocol}//${url.host}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 8, ...this.tlsOptions(url.host) }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** Docker's rules for `<certs.d>/<host>/`: `*.crt` are CAs, `*.cert` + `*.key` a client certificate. */
+  private tlsOptions(host: string): https.AgentOptions {
+    const insecure = this.isInsecure(host);
+    const dir = path.join(this.options.certsDir ?? path.join(os.homedir(), '.docker', 'certs.d'), host);
+    const names = safeReaddir(dir);
+    const extra = [...(this.options.caFiles ?? []), ...names.filter((n) => n.endsWith('.crt')).map((n) => path.join(dir, n))].map((f) => fs.readFileSync(f, 'utf8'));
+    const options: https.AgentOptions = { rejectUnauthorized: !insecure };
+    if (extra.length) options.ca = [...tls.rootCertificates, ...extra];
+    const cert = names.find((n) => n.endsWith('.cert'));
+    if (cert) {
+      const key = cert.replace(/\.cert$/, '.key');
+      if (!names.includes(key)) throw new RegistryError('tls', `${dir}/${cert} has no matching ${key}`);
+      options.cert = fs.readFileSync(path.join(dir, cert));
+      options.key = fs.readFileSync(path.join(dir, key));
+    }
+    const name = hostnameOf(host);
+    if (!net.isIP(name)) options.servername = name;
+    return options;
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+export async function readBody(res: IncomingMessage, limit = 16 << 20): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      res.destroy();
+      throw new RegistryError('protocol', `the registry sent more than ${limit} bytes where a small document was expected`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,55 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { reachableBlobs } from './imageGraph';
+import type { ImageStore } from './imageStore';
+import { ingestFiles } from './ingestFiles';
+
+export interface GcOptions {
+  /**
+   * Blobs written (or found already there by an ingest) less than this long ago are kept: another
+   * process may be pulling an image whose blobs it has written but not yet tagged.
+   */
+  graceMs?: number;
+  now?: number;
+}
+
+export interface GcResult {
+  readonly removed: { digest: string; size: number }[];
+  readonly freedBytes: number;
+  /** Unreferenced blobs younger than the grace period, kept. */
+  readonly keptRecent: number;
+  /** Leftover ingest files removed: partials older than a day, temp files and locks of dead processes. */
+  readonly removedIngest: string[];
+}
+
+export const DEFAULT_GC_GRACE_MS = 10 * 60_000;
+const PARTIAL_MAX_AGE_MS = 24 * 3_600_000;
+
+/** Removes the blobs no index.json entry reaches (indexes → manifests → config and layers). */
+export async function collectGarbage(store: ImageStore, options: GcOptions = {}): Promise<GcResult> {
+  const now = options.now ?? Date.now();
+  const grace = options.graceMs ?? DEFAULT_GC_GRACE_MS;
+  const reached = new Set((await reachableBlobs(store)).map((b) => b.digest));
+  const removed: { digest: string; size: number }[] = [];
+  let keptRecent = 0;
+  for (const name of await fs.readdir(store.blobsDir)) {
+    const digest = `sha256:${name}`;
+    if (reached.has(digest) || !/^[a-f0-9]{64}$/.test(name)) continue;
+    const file = path.join(store.blobsDir, name);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat) continue;
+    if (now - stat.mtimeMs < grace) {
+      keptRecent++;
+      continue;
+    }
+    await fs.rm(file, { force: true });
+    removed.push({ digest, size: stat.size });
+  }
+  const removedIngest: string[] = [];
+  for (const f of await ingestFiles(store.ingestDir, now)) {
+    if (f.active || (f.kind === 'partial' && f.ageMs < PARTIAL_MAX_AGE_MS)) continue;
+    await fs.rm(f.path, { force: true });
+    removedIngest.push(f.path);
+  }
+  return { removed, freedBytes: removed.reduce((s, b) => s + b.size, 0), keptRecent, removedIngest };
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from './atomicFile';
+import { reachableBlobs } from './imageGraph';
+import type { ImageStore } from './imageStore';
+import { ingestFiles } from './ingestFiles';
+
+export interface CheckProblem {
+  readonly kind: 'corrupt-blob' | 'stray-file' | 'missing-blob' | 'bad-index' | 'no-layout-file';
+  /** The file or digest concerned. */
+  readonly subject: string;
+  readonly detail: string;
+  readonly repaired: boolean;
+}
+
+export interface CheckResult {
+  /** No damage: every blob matches its digest and every image's blobs are there. */
+  readonly clean: boolean;
+  readonly blobsChecked: number;
+  readonly bytesChecked: number;
+  readonly problems: CheckProblem[];
+  /** Partial and temp files, stale locks left by interrupted writes: harmless; removed with repair. */
+  readonly leftovers: { path: string; kind: string; size: number; removed: boolean }[];
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/**
+ * `stevedore fsck`: hashes every blob, finds files that do not belong, leftovers of interrupted
+ * writes and images whose blobs are missing. With `repair`, drops corrupt blobs, stray files and
+ * leftovers (never a file a running process is writing), and rewrites a missing oci-layout.
+ */
+export async function checkStore(store: ImageStore, options: { repair?: boolean } = {}): Promise<CheckResult> {
+  const repair = options.repair === true;
+  const problems: CheckProblem[] = [];
+  const layout = path.join(store.root, 'oci-layout');
+  if (!(await fs.access(layout).then(() => true, () => false))) {
+    if (repair) await writeFileAtomic(layout, '{"imageLayoutVersion":"1.0.0"}', store.ingestDir);
+    problems.push({ kind: 'no-layout-file', subject: layout, detail: 'the oci-layout file is missing', repaired: repair });
+  }
+  let blobsChecked = 0;
+  let bytesChecked = 0;
+  for (const name of await fs.readdir(store.blobsDir)) {
+    const file = path.join(store.blobsDir, name);
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (!stat) continue;
+    if (!/^[a-f0-9]{64}$/.test(name) || !stat.isFile()) {
+      if (repair) await fs.rm(file, { recursive: true, force: true });
+      problems.push({ kind: 'stray-file', subject: file, detail: 'not a blob (its name is not a sha256 digest, or it is not a regular file)', repaired: repair });
+      continue;
+    }
+    blobsChecked++;
+    bytesChecked += stat.size;
+    const actual = await sha256File(file);
+    if (actual !== `sha256:${name}`) {
+      if (repair) await fs.rm(file, { force: true });
+      problems.push({ kind: 'corrupt-blob', subject: `sha256:${name}`, detail: `its content hashes to ${actual}`, repaired: repair });
+    }
+  }
+  try {
+    for (const b of await reachableBlobs(store)) {
+      if (b.unreadable) problems.push({ kind: 'corrupt-blob', subject: b.digest, detail: `${b.kind} of ${b.image} cannot be read: ${b.unreadable}`, repaired: false });
+      if (b.present || b.optional) continue;
+      problems.push({ kind: 'missing-blob', subject: b.digest, detail: `${b.kind} of ${b.image} is not stored (pull or load the image again)`, repaired: false });
+    }
+  } catch (err) {
+    problems.push({ kind: 'bad-index', subject: path.join(store.root, 'index.json'), detail: (err as Error).message, repaired: false });
+  }
+  const leftovers: CheckResult['leftovers'] = [];
+  for (const f of await ingestFiles(store.ingestDir)) {
+    if (f.active) continue;
+    if (repair) await fs.rm(f.path, { force: true });
+    leftovers.push({ path: f.path, kind: f.kind, size: f.size, removed: repair });
+  }
+  return { clean: problems.every((p) => p.repaired), blobsChecked, bytesChecked, problems, leftovers };
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ImageStore } from '../../src/core/store/imageStore';
+import { DigestMismatchError } from '../../src/core/store/storeErrors';
+import { tempHome, writeTestImage } from '../support/storeImages';
+
+const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+describe('ImageStore on a real folder', () => {
+  const { home, cleanup } = tempHome();
+  after(cleanup);
+
+  test('open creates an OCI image layout', async () => {
+    const store = await ImageStore.open(home);
+    assert.equal(store.root, path.join(home, 'images'));
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(store.root, 'oci-layout'), 'utf8')), { imageLayoutVersion: '1.0.0' });
+    assert.deepEqual((JSON.parse(fs.readFileSync(path.join(store.root, 'index.json'), 'utf8')) as { manifests: unknown[] }).manifests, []);
+    assert.ok(fs.statSync(path.join(store.root, 'blobs', 'sha256')).isDirectory());
+  });
+
+  test('a blob whose bytes do not match the digest is refused and nothing enters blobs/', async () => {
+    const store = await ImageStore.open(home);
+    const data = randomBytes(10_000);
+    const wrong = digestOf(Buffer.from('something else'));
+    await assert.rejects(store.writeBlob(data, { digest: wrong }), DigestMismatchError);
+    await assert.rejects(store.writeBlob(data, { digest: digestOf(data), size: 9_999 }), DigestMismatchError);
+    assert.equal(await store.hasBlob(wrong), false);
+    assert.equal(await store.hasBlob(digestOf(data)), false);
+    assert.deepEqual(fs.readdirSync(store.blobsDir), []);
+    assert.deepEqual(fs.readdirSync(store.ingestDir).filter((f) => !f.startsWith('index.json')), []);
+  });
+
+  test('a verified blob is stored under its digest and reads back', async () => {
+    const store = await ImageStore.open(home);
+    const data = randomBytes(100_000);
+    const written = await store.writeBlob(data, { digest: digestOf(data), size: data.length });
+    assert.deepEqual(written, { digest: digestOf(data), size: data.length });
+    assert.deepEqual(fs.readFileSync(store.blobPath(digestOf(data))), data);
+    const chunks: Buffer[] = [];
+    for await (const c of store.readBlob(digestOf(data))) chunks.push(c as Buffer);
+    assert.deepEqual(Buffer.concat(chunks), data);
+    assert.deepEqual(await store.writeBlob(Buffer.from('{"a":1}')), { digest: digestOf(Buffer.from('{"a":1}')), size: 7 });
+    assert.deepEqual(await store.readJson(digestOf(Buffer.from('{"a":1}'))), { a: 1 });
+    assert.throws(() => store.readBlob(digestOf(Buffer.from('missing'))), /is not in the image store/);
+  });
+
+  test('an interrupted ingest resumes from the bytes it kept', async () => {
+    const store = await ImageStore.open(home);
+    const data = randomBytes(300_000);
+    const first = await store.ingest({ digest: digestOf(data), size: data.length });
+    assert.equal(first.offset, 0);
+    await first.write(data.subarray(0, 120_000));
+    await first.close();
+    assert.equal(await store.hasBlob(digestOf(data)), false);
+    const second = await store.ingest({ digest: digestOf(data), size: data.length });
+    assert.equal(second.offset, 120_000);
+    await second.write(data.subarray(second.offset));
+    await second.commit();
+    assert.deepEqual(fs.readFileSync(store.blobPath(digestOf(data))), data);
+    const third = await store.ingest({ digest: digestOf(data) });
+    assert.equal(third.complete, true);
+    assert.equal(third.offset, data.length);
+  });
+
+  test('a second ingest of the same digest waits for the first and finds the blob', async () => {
+    const store = await ImageStore.open(home);
+    const data = randomBytes(50_000);
+    const first = await store.ingest({ digest: digestOf(data), size: data.length });
+    const second = store.ingest({ digest: digestOf(data), size: data.length });
+    await first.write(data);
+    await first.commit();
+    const waited = await second;
+    assert.equal(waited.complete, true);
+  });
+
+  test('tag, resolve by name, id and short id, list, retag, untag', async () => {
+    const store = await ImageStore.open(home);
+    const a = await writeTestImage(store, [[{ path: 'a.txt', content: 'A' }]]);
+    const b = await writeTestImage(store, [[{ path: 'b.txt', content: 'B' }], [{ path: 'c.txt', content: 'C' }]], '2025-05-05T00:00:00Z');
+    await store.tag('busybox', a.manifest);
+    await store.tag('localhost:5000/team/app:1', a.manifest);
+    assert.equal((await store.resolve('docker.io/library/busybox:latest'))?.digest, a.manifest.digest);
+    assert.equal((await store.resolve(a.configDigest))?.digest, a.manifest.digest);
+    assert.equal((await store.resolve(a.configDigest.slice(7, 19)))?.digest, a.manifest.digest);
+    assert.equal(await store.resolve('nothing-here'), undefined);
+    const listed = await store.list();
+    assert.equal(listed.length, 1);
+    assert.deepEqual(listed[0].refs, ['docker.io/library/busybox:latest', 'localhost:5000/team/app:1']);
+    assert.equal(listed[0].id, a.configDigest);
+    assert.equal(listed[0].size, a.size);
+    assert.equal(listed[0].created, '2024-01-02T03:04:05Z');
+
+    await store.tag('busybox:latest', b.manifest);
+    const after = await store.list();
+    assert.deepEqual(after.find((i) => i.id === b.configDigest)?.refs, ['docker.io/library/busybox:latest']);
+    assert.deepEqual(after.find((i) => i.id === a.configDigest)?.refs, ['localhost:5000/team/app:1']);
+
+    assert.equal(await store.untag('localhost:5000/team/app:1'), true);
+    assert.equal(await store.untag('localhost:5000/team/app:1'), false);
+    const last = await store.list();
+    assert.equal(last.find((i) => i.id === a.configDigest), undefined, 'untagging the last name removes the image from the index, as docker rmi does');
+    assert.equal(await store.hasBlob(a.manifest.digest), true, 'its blobs stay until gc');
+    await assert.rejects(store.tag('x', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(Buffer.from('none')), size: 4 }), /is not in the image store/);
+  });
+});

@@ -44,6 +44,24 @@ describe('the stevedore CLI (built) on the core image store', { skip: skipUnless
     assert.equal(fs.existsSync(path.join(storeHome, 'images', 'oci-layout')), true, 'the store lives in STEVEDORE_HOME/images');
   });
 
+  test('inspect --engine core reads the layers from the store: the same analysis as from the daemon', () => {
+    interface Analysis { image: { id: string; origin: string }; efficiency: unknown; layers: { layer: { digest?: string; diffId: string } }[]; errors: unknown[] }
+    const core = JSON.parse(ok('inspect', tag, '--engine', 'core', '--json')) as Analysis;
+    const daemon = JSON.parse(ok('inspect', baseImage(), '--json')) as Analysis;
+    assert.match(core.image.origin, /^core store .*\/store\/images$/);
+    assert.equal(core.image.id, daemon.image.id);
+    assert.deepEqual(core.errors, []);
+    for (const l of core.layers) {
+      assert.equal(l.layer.digest, l.layer.diffId, 'the store names the blob (an uncompressed layer: its diffID)');
+      delete l.layer.digest;
+    }
+    assert.deepEqual(core.layers, daemon.layers);
+    assert.deepEqual(core.efficiency, daemon.efficiency);
+    const missing = stevedore('inspect', 'not-in-the-store:1', '--engine', 'core');
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, 'stevedore: no such image in the core store: not-in-the-store:1\n');
+  });
+
   test('save → the real docker load → docker run; fsck clean; gc after rmi frees the blobs', () => {
     const out = path.join(home, 'cli-saved.tar');
     const saved = JSON.parse(ok('save', '-o', out, tag, '--engine', 'core', '--json')) as { images: { id: string }[] };

@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const engineChoice = () => settings().get<string>('engine', 'auto').trim() || 'auto';
   const logRequest = (r: EngineRequest) => (r.error === undefined ? log.info(requestLine(r)) : log.warn(requestLine(r)));
   const connection = new EngineConnection({ candidates: () => engineCandidates(currentEnvironment(), engineChoice(), 'the stevedore.engine setting', logRequest) });
-  const engines = new EnginesTree(connection, engineChoice);
+  const engines = new EnginesTree(connection, engineChoice, logRequest);
   const views = {
     images: new EngineTreeView('stevedore.images', new ImagesModel(() => settings().get('images.showDangling', true)), connection),
     containers: new EngineTreeView('stevedore.containers', new ContainersModel(() => settings().get<ContainerGrouping>('containers.groupBy', 'composeProject'), connection), connection),

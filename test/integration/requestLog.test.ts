@@ -53,6 +53,20 @@ describe('every request to the real Docker is reported once, for the log', { ski
     assert.match(line, /No such image/i);
   });
 
+  test('a stream Stevedore ends itself (the engine switched) is cancelled, not failed', async () => {
+    const scratch = new DaemonEngine(docker.endpoint(), (r) => requests.push(r));
+    requests.length = 0;
+    const follow = new AbortController();
+    const events = scratch.events(follow.signal)[Symbol.asyncIterator]();
+    const next = events.next();
+    scratch.dispose();
+    await next.catch(() => undefined);
+    const line = requests.map(requestLine).find((l) => l.startsWith('GET /events'));
+    assert.ok(line, requests.map(requestLine).join('\n'));
+    assert.match(line, /^GET \/events: cancelled after \d+ ms$/);
+    assert.doesNotMatch(requests.map(requestLine).join('\n'), /failed/);
+  });
+
   test('build arguments and registry passwords never reach a record', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-request-log-'));
     try {

@@ -19,7 +19,7 @@ export function reportRequests(modem: Dialer, endpoint: string, listener: Engine
     const path = (options.path ?? '').split('?')[0];
     return dial(options, (err, data) => {
       try {
-        listener({ method, path, endpoint, ms: performance.now() - started, error: err ? daemonMessage(err) : undefined });
+        listener({ method, path, endpoint, ms: performance.now() - started, ...outcome(err) });
       } finally {
         callback(err, data);
       }
@@ -35,7 +35,16 @@ export async function reported<T>(listener: EngineRequestListener | undefined, e
     listener?.({ method, path: path.split('?')[0], endpoint, ms: performance.now() - started });
     return result;
   } catch (err) {
-    listener?.({ method, path: path.split('?')[0], endpoint, ms: performance.now() - started, error: daemonMessage(err) });
+    listener?.({ method, path: path.split('?')[0], endpoint, ms: performance.now() - started, ...outcome(err) });
     throw err;
   }
+}
+
+/** A request aborted by Stevedore is cancelled; one aborted by its time limit, or refused, failed. */
+function outcome(err: unknown): { error?: string; cancelled?: boolean } {
+  if (!err) return {};
+  const e = err as { name?: string; cause?: { name?: string } };
+  if (e.name === 'AbortError' && e.cause?.name !== 'TimeoutError') return { cancelled: true };
+  if (e.name === 'AbortError') return { error: 'no answer within the time limit' };
+  return { error: daemonMessage(err) };
 }

@@ -53,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.commands.executeCommand('setContext', 'stevedore.engineStatus', state.status);
       if (state.status === 'connected') {
         lastProblem = '';
+        // Which "Pick an engine" step the walkthrough shows.
+        void vscode.commands.executeCommand('setContext', 'stevedore.engineKind', state.info.kind);
         log.info(`connected to ${state.info.product} (API ${state.info.apiVersion}) at ${state.engine.endpoint}`);
       }
       if (state.status === 'unavailable') {

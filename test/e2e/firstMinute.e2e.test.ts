@@ -72,7 +72,8 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
     const entry = p.locator('.getting-started-category', { hasText: 'Get Started with Stevedore' });
     await entry.waitFor({ timeout: 90_000 });
     await entry.click();
-    for (const title of ['Open the container explorer', 'Pick an engine', 'Lint a Dockerfile', 'Build an image', 'Inspect its layers']) {
+    // The engine step says which engine was found: Docker here (DOCKER_HOST).
+    for (const title of ['Open the container explorer', 'Pick an engine: Docker is in use', 'Lint a Dockerfile', 'Build an image', 'Inspect its layers']) {
       await p.locator('.getting-started-step .step-title', { hasText: new RegExp(`^${title}$`) }).waitFor({ timeout: 15_000 });
     }
     assert.equal(await stepBox(p, 'openExplorer').getAttribute('aria-checked'), 'false');
@@ -126,7 +127,8 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
     await row.click();
     await statusBar(p, `Podman: ${podmanContext}`).waitFor({ timeout: 20_000 });
     await walkthroughTab(p).click();
-    await stepDone(p, 'pickEngine').waitFor({ timeout: 10_000 });
+    await p.locator('.getting-started-step .step-title', { hasText: /^Pick an engine: Podman is in use$/ }).waitFor({ timeout: 10_000 });
+    await stepDone(p, 'enginePodman').waitFor({ timeout: 10_000 });
   }));
 });
 

@@ -41,6 +41,8 @@ export interface CodeServerOptions {
   log?: boolean;
   /** More code-server arguments. */
   args?: string[];
+  /** Keep Workspace Trust on (off by default, so a test's folder opens trusted without a prompt). */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -72,7 +74,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     if (r.status !== 0 || !/successfully installed/i.test(r.stdout)) throw new Error(`installing ${options.vsix} into code-server failed:\n${r.stdout}\n${r.stderr}`);
   }
   const args = [ENTRY, '--bind-addr', `127.0.0.1:${options.port ?? 0}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', ...common, ...(options.args ?? []), workspace];
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', ...common, ...(options.args ?? []), workspace];
   // Its own process group, so stop() ends code-server and everything it forked, and nothing else.
   const child = spawn(NODE24, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -13,6 +13,7 @@ import { registerViewCommands } from './commands/viewCommands';
 import { currentEnvironment } from './engine/daemon/endpoint';
 import { registerInspectorCommands } from './inspector/inspectorCommands';
 import { EngineConnection } from './engine/engineConnection';
+import { requestLine, type EngineRequest } from './engine/engineRequests';
 import { engineCandidates, mainReason } from './engine/engineSelection';
 import { registerDockerfileFeaturesOnDemand } from './language/dockerfileActivation';
 import type { ContainerGrouping } from './views/containerGroups';
@@ -33,8 +34,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Stevedore', { log: true });
   const settings = () => vscode.workspace.getConfiguration('stevedore');
   const engineChoice = () => settings().get<string>('engine', 'auto').trim() || 'auto';
-  const connection = new EngineConnection({ candidates: () => engineCandidates(currentEnvironment(), engineChoice(), 'the stevedore.engine setting') });
-  const engines = new EnginesTree(connection, engineChoice);
+  const logRequest = (r: EngineRequest) => (r.error === undefined ? log.info(requestLine(r)) : log.warn(requestLine(r)));
+  const connection = new EngineConnection({ candidates: () => engineCandidates(currentEnvironment(), engineChoice(), 'the stevedore.engine setting', logRequest) });
+  const engines = new EnginesTree(connection, engineChoice, logRequest);
   const views = {
     images: new EngineTreeView('stevedore.images', new ImagesModel(() => settings().get('images.showDangling', true)), connection),
     containers: new EngineTreeView('stevedore.containers', new ContainersModel(() => settings().get<ContainerGrouping>('containers.groupBy', 'composeProject'), connection), connection),
@@ -57,6 +59,8 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.commands.executeCommand('setContext', 'stevedore.engineStatus', state.status);
       if (state.status === 'connected') {
         lastProblem = '';
+        // Which "Pick an engine" step the walkthrough shows.
+        void vscode.commands.executeCommand('setContext', 'stevedore.engineKind', state.info.kind);
         log.info(`connected to ${state.info.product} (API ${state.info.apiVersion}) at ${state.engine.endpoint}`);
       }
       if (state.status === 'unavailable') {

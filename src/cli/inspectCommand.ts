@@ -10,12 +10,14 @@ import { RegistryImageSource } from '../core/layers/registrySource';
 import { parseReference, withDefaultTag } from '../core/registry/imageReference';
 import { parsePlatform } from '../core/registry/platform';
 import { RegistryClient } from '../core/registry/registryClient';
+import { ImageStore } from '../core/store/imageStore';
+import { StoreImageSource } from '../core/store/storeImageSource';
 import { EngineImageSource } from '../engine/engineImageSource';
 import { engineCandidates, selectEngine } from '../engine/engineSelection';
 import { CliError, type CliCommand } from './cliCommand';
 import { ciText, summaryText, writeJson } from './inspectReport';
 
-const USAGE = `usage: stevedore inspect IMAGE|ARCHIVE.tar [--json] [--image NAME]
+const USAGE = `usage: stevedore inspect IMAGE|ARCHIVE.tar [--json] [--image NAME] [--engine core]
        stevedore inspect REFERENCE --registry [--platform OS/ARCH] [--insecure-registry HOST] [--json]
        stevedore inspect IMAGE|ARCHIVE.tar --ci [--ci-config FILE] [--lowest-efficiency RATIO]
                          [--highest-wasted-bytes SIZE|disabled] [--highest-user-wasted-percent RATIO|disabled]`;
@@ -32,6 +34,7 @@ interface Options {
   ci: boolean;
   ciConfig: string | undefined;
   image: string | undefined;
+  core: boolean;
   rules: Partial<Record<keyof CiRules, string>>;
   /** Read the image from its registry (no pull, no engine). */
   registry: boolean;
@@ -40,7 +43,7 @@ interface Options {
 }
 
 function parseArgs(args: readonly string[]): Options {
-  const options: Options = { target: '', json: false, ci: false, ciConfig: undefined, image: undefined, rules: {}, registry: false, platform: undefined, insecureHosts: [] };
+  const options: Options = { target: '', json: false, ci: false, ciConfig: undefined, image: undefined, core: process.env.STEVEDORE_ENGINE === 'core', rules: {}, registry: false, platform: undefined, insecureHosts: [] };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
     const value = () => {
@@ -54,7 +57,8 @@ function parseArgs(args: readonly string[]): Options {
     else if (flag === '--image') options.image = value();
     else if (flag === '--registry') options.registry = true;
     else if (flag === '--platform') options.platform = value();
-    else if (flag === '--insecure-registry') options.insecureHosts.push(value());
+    else if (flag === '--insecure-registry') options.insecureHosts.push(...value().split(',').map((h) => h.trim()).filter(Boolean));
+    else if (flag === '--engine') options.core = engineIsCore(value());
     else if (RULE_FLAGS[flag]) options.rules[RULE_FLAGS[flag]] = value();
     else if (flag.startsWith('-')) throw new CliError(`unknown option ${flag}\n${USAGE}`, 2);
     else if (options.target) throw new CliError(`one image or archive at a time\n${USAGE}`, 2);
@@ -62,6 +66,11 @@ function parseArgs(args: readonly string[]): Options {
   }
   if (!options.target) throw new CliError(USAGE, 2);
   return options;
+}
+
+function engineIsCore(engine: string): boolean {
+  if (engine !== 'core' && engine !== 'daemon') throw new CliError(`--engine is "core" or "daemon", not "${engine}"`, 2);
+  return engine === 'core';
 }
 
 /** dive's order: the flags, then the .dive-ci file (./.dive-ci unless --ci-config names another), then dive's defaults. */
@@ -161,7 +170,10 @@ export const inspectCommand: CliCommand = {
     const rules = options.ci ? ciRules(options) : undefined;
     if (!options.registry && (options.platform || options.insecureHosts.length)) throw new CliError(`--platform and --insecure-registry go with --registry\n${USAGE}`, 2);
     const isFile = !options.registry && (fs.statSync(options.target, { throwIfNoEntry: false })?.isFile() ?? false);
-    const analysis = options.registry ? await fromRegistry(options) : isFile ? await fromArchive(options.target, options.image) : await fromEngine(options.target);
+    const analysis = options.registry ? await fromRegistry(options)
+      : isFile ? await fromArchive(options.target, options.image)
+      : options.core ? await analyze(new StoreImageSource(await ImageStore.open(), options.target))
+      : await fromEngine(options.target);
     if (options.json) writeJson(analysis, (text) => process.stdout.write(text));
     else if (!rules) process.stdout.write(`${summaryText(analysis)}\n`);
     if (analysis.errors.length) {

@@ -49,7 +49,7 @@ export class TransferView {
 
 function line(e: LayerProgress): string {
   const head = `${e.id ? `${e.id}: ` : ''}${e.status.padEnd(17)}`;
-  if ((e.status !== 'Downloading' && e.status !== 'Pushing') || !e.total) return head;
+  if ((e.status !== 'Downloading' && e.status !== 'Pushing') || !e.total) return head.trimEnd();
   const fraction = Math.min(1, (e.current ?? 0) / e.total);
   const bar = `[${'='.repeat(Math.max(0, Math.round(fraction * 40) - 1))}>${' '.repeat(40 - Math.max(1, Math.round(fraction * 40)))}]`;
   return `${head} ${bar} ${humanSize(e.current ?? 0)}/${humanSize(e.total)}`;

@@ -5,6 +5,7 @@ import type { Engine } from '../engine/engine';
 import { instructionLines, stageNames } from './buildSteps';
 import { openOutputTerminal } from './containerTerminals';
 import { engineCommand, type CommandContext } from './engineCommand';
+import { whenTrusted } from './workspaceTrust';
 
 const DOCKERFILE_NAMES = /^(Dockerfile|Containerfile)(\..+)?$|\.(Dockerfile|containerfile)$/i;
 
@@ -38,7 +39,7 @@ export function registerBuildCommands(ctx: CommandContext, memory: vscode.Mement
   const problems = vscode.languages.createDiagnosticCollection('stevedore-build');
   return [
     problems,
-    engineCommand<[vscode.Uri?]>(ctx, 'stevedore.image.build', 'buildImage', async (engine, uri) => {
+    engineCommand<[vscode.Uri?]>(ctx, 'stevedore.image.build', 'buildImage', whenTrusted('build images (a build runs the Dockerfile\'s instructions)', async (engine: Engine, uri?: vscode.Uri) => {
       const dockerfile = await pickDockerfile(uri);
       if (!dockerfile) return;
       const text = await fs.readFile(dockerfile.fsPath, 'utf8');
@@ -63,7 +64,7 @@ export function registerBuildCommands(ctx: CommandContext, memory: vscode.Mement
         platform: settings.get<string>('platform', '') || undefined,
         noCache: settings.get<boolean>('noCache', false),
       }, problems);
-    }),
+    })),
   ];
 }
 
@@ -96,6 +97,8 @@ async function runBuild(engine: Engine, plan: BuildPlan, problems: vscode.Diagno
         } else if (event.kind === 'output') out(event.text);
         else out(`\x1b[32mBuilt ${plan.tag} (${event.imageId.replace(/^sha256:/, '').slice(0, 12)})\x1b[0m\n`);
       }
+      // Completes the walkthrough's "Build an image" step.
+      void vscode.commands.executeCommand('setContext', 'stevedore.walkthrough.imageBuilt', true);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       out(`\x1b[31m${message}\x1b[0m\n`);

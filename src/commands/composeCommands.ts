@@ -1,8 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Engine } from '../engine/engine';
 import type { ComposeAction } from './compose';
 import { engineCommand, type CommandContext } from './engineCommand';
+import { whenTrusted } from './workspaceTrust';
 
 const COMPOSE_FILES = '**/{compose,docker-compose}{,.*}.{yaml,yml}';
 
@@ -24,7 +26,7 @@ async function pickComposeFile(uri: vscode.Uri | undefined): Promise<vscode.Uri 
  */
 export function registerComposeCommands(ctx: CommandContext): vscode.Disposable[] {
   const run = (action: ComposeAction) =>
-    engineCommand<[vscode.Uri?]>(ctx, `stevedore.compose.${action}`, undefined, async (engine, uri) => {
+    engineCommand<[vscode.Uri?]>(ctx, `stevedore.compose.${action}`, undefined, whenTrusted('run Compose (it reads the workspace\'s Compose files, env files and build contexts)', async (engine: Engine, uri?: vscode.Uri) => {
       const file = await pickComposeFile(uri);
       if (!file) return;
       const { composeArgs, composeMissing, readComposeFile } = await import('./compose');
@@ -57,6 +59,6 @@ export function registerComposeCommands(ctx: CommandContext): vscode.Disposable[
         iconPath: new vscode.ThemeIcon('layers'),
       });
       terminal.show();
-    });
+    }));
   return [run('up'), run('down'), run('restart')];
 }

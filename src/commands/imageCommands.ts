@@ -9,6 +9,7 @@ import { shortId, type ImageNode } from '../views/imageGroups';
 import { openProcessTerminal } from './containerTerminals';
 import { engineCommand, reportError, targets, type CommandContext } from './engineCommand';
 import { showInspectDocument } from './inspectDocuments';
+import { whenTrusted } from './workspaceTrust';
 import { parseEnv, parsePorts, parseVolumes } from './runRequestParsing';
 import { TransferProgress } from './transferProgress';
 
@@ -68,20 +69,20 @@ export async function transfer(title: string, progress: (signal: AbortSignal) =>
 export function registerImageCommands(ctx: CommandContext): vscode.Disposable[] {
   const one = (node: ImageNode | undefined): ImageItem | undefined => (node && node.kind !== 'repository' ? node : undefined);
   return [
-    engineCommand<[ImageNode?]>(ctx, 'stevedore.image.run', 'runContainer', async (engine, node) => {
+    engineCommand<[ImageNode?]>(ctx, 'stevedore.image.run', 'runContainer', whenTrusted('run containers', async (engine: Engine, node?: ImageNode) => {
       const item = one(node);
       if (!item) return;
       const request = await askRunRequest(engine, refOf(item));
       if (!request) return;
       const id = await vscode.window.withProgress({ location: { viewId: 'stevedore.images' }, title: `Starting ${refOf(item)}` }, () => engine.runContainer(request));
       void vscode.window.showInformationMessage(`Started ${request.name ?? id.slice(0, 12)} from ${refOf(item)}.`);
-    }),
+    })),
 
-    engineCommand<[ImageNode?]>(ctx, 'stevedore.image.runInteractive', 'runTerminal', (engine, node) => {
+    engineCommand<[ImageNode?]>(ctx, 'stevedore.image.runInteractive', 'runTerminal', whenTrusted('run containers', (engine: Engine, node?: ImageNode) => {
       const item = one(node);
       if (!item) return;
       openProcessTerminal(`${refOf(item)} (interactive)`, (size) => engine.runTerminal({ image: refOf(item) }, size), (err) => reportError(ctx, 'run interactive', err));
-    }),
+    })),
 
     engineCommand<[ImageNode?]>(ctx, 'stevedore.image.inspect', undefined, async (_engine, node) => {
       const item = one(node);

@@ -2,6 +2,7 @@ import { currentEnvironment, type DaemonEndpoint, type EndpointEnvironment } fro
 import { AUTO, chosenEndpoints, type EngineChoice } from './daemon/endpointChoice';
 import type { Engine, EngineErrorReason, EngineInfo } from './engine';
 import { EngineError, isEngineError } from './engine';
+import type { EngineRequestListener } from './engineRequests';
 
 /** An engine that may be tried, with where it came from for messages. */
 export interface EngineCandidate {
@@ -26,11 +27,12 @@ export type Selection =
 /**
  * The engines to try, in order, for a choice (see endpointChoice.ts): with `auto`, what the docker
  * CLI would use (DOCKER_HOST, DOCKER_CONTEXT, config.json's context, else the default socket and
- * then Podman's); else the context or URL chosen. `chosenBy` names where the choice is set.
+ * then Podman's); else the context or URL chosen. `chosenBy` names where the choice is set;
+ * `onRequest` hears of every request the chosen engine makes.
  */
-export function engineCandidates(environment: EndpointEnvironment = currentEnvironment(), choice: EngineChoice = AUTO, chosenBy = 'the engine choice'): EngineCandidate[] {
+export function engineCandidates(environment: EndpointEnvironment = currentEnvironment(), choice: EngineChoice = AUTO, chosenBy = 'the engine choice', onRequest?: EngineRequestListener): EngineCandidate[] {
   try {
-    return candidatesFor(chosenEndpoints(choice, environment, chosenBy));
+    return candidatesFor(chosenEndpoints(choice, environment, chosenBy), onRequest);
   } catch (err) {
     // An unusable DOCKER_HOST, context or choice is reported as the one thing that was tried, with why.
     const error = new EngineError(err instanceof Error ? err.message : String(err), 'config', { cause: err });
@@ -44,13 +46,13 @@ export function engineCandidates(environment: EndpointEnvironment = currentEnvir
   }
 }
 
-export function candidatesFor(endpoints: readonly DaemonEndpoint[]): EngineCandidate[] {
+export function candidatesFor(endpoints: readonly DaemonEndpoint[], onRequest?: EngineRequestListener): EngineCandidate[] {
   return endpoints.map((endpoint) => ({
     endpoint: endpoint.url,
     source: endpoint.source,
     // Loaded on first use: dockerode and its ssh2/grpc dependencies take ~80 ms to evaluate, which
     // activation must not wait for.
-    create: async () => new (await import('./daemon/daemonEngine')).DaemonEngine(endpoint),
+    create: async () => new (await import('./daemon/daemonEngine')).DaemonEngine(endpoint, onRequest),
   }));
 }
 

@@ -3,6 +3,7 @@ import { DEFAULT_CONTEXT, listContexts } from './daemon/dockerContexts';
 import { defaultSockets, resolveEndpoints, type DaemonEndpoint, type EndpointEnvironment } from './daemon/endpoint';
 import { contextEndpoint, type EngineChoice } from './daemon/endpointChoice';
 import type { EngineErrorReason, EngineInfo } from './engine';
+import type { EngineRequestListener } from './engineRequests';
 import { candidatesFor, selectEngine } from './engineSelection';
 
 /** One engine the user could pick: a docker context, or a socket found on this machine. */
@@ -56,9 +57,9 @@ export type Reachability =
   | { readonly status: 'unreachable'; readonly reason: EngineErrorReason; readonly error: string };
 
 /** Asks an engine for its version once (the first endpoint that answers), then lets it go. */
-export async function probe(engine: KnownEngine, timeoutMs = 3000): Promise<Reachability> {
+export async function probe(engine: KnownEngine, timeoutMs = 3000, onRequest?: EngineRequestListener): Promise<Reachability> {
   if (engine.problem) return { status: 'unreachable', reason: 'config', error: engine.problem };
-  const selection = await selectEngine(candidatesFor(engine.endpoints), timeoutMs);
+  const selection = await selectEngine(candidatesFor(engine.endpoints, onRequest), timeoutMs);
   if (selection.engine) {
     selection.engine.dispose();
     return { status: 'reachable', endpoint: selection.engine.endpoint, info: selection.info };

@@ -24,6 +24,7 @@ export function registerDiagnostics(documents: DockerfileDocuments): vscode.Disp
   const collection = vscode.languages.createDiagnosticCollection('dockerfile');
   const timers = new Map<string, NodeJS.Timeout>();
   const enabled = (doc: vscode.TextDocument) => vscode.workspace.getConfiguration('stevedore.lint', doc.uri).get('enable', true);
+  let linted = false;
   const lint = (doc: vscode.TextDocument) => {
     if (doc.languageId !== 'dockerfile' || doc.isClosed) return;
     if (!enabled(doc)) {
@@ -31,6 +32,8 @@ export function registerDiagnostics(documents: DockerfileDocuments): vscode.Disp
       return;
     }
     collection.set(doc.uri, documents.get(doc).findings.map(toDiagnostic));
+    // Completes the walkthrough's "Lint a Dockerfile" step.
+    if (!linted) void vscode.commands.executeCommand('setContext', 'stevedore.walkthrough.dockerfileLinted', (linted = true));
   };
   const schedule = (doc: vscode.TextDocument) => {
     const key = doc.uri.toString();

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { currentEnvironment } from '../engine/daemon/endpoint';
 import { AUTO } from '../engine/daemon/endpointChoice';
 import type { EngineConnection } from '../engine/engineConnection';
+import type { EngineRequestListener } from '../engine/engineRequests';
 import { mainReason } from '../engine/engineSelection';
 import { knownEngines, probe, type KnownEngine, type Reachability } from '../engine/knownEngines';
 
@@ -35,6 +36,7 @@ export class EnginesTree implements vscode.TreeDataProvider<EnginesNode>, vscode
   constructor(
     private readonly connection: EngineConnection,
     private readonly choice: () => string,
+    private readonly onRequest?: EngineRequestListener,
   ) {
     this.view = vscode.window.createTreeView('stevedore.engines', { treeDataProvider: this });
     this.disposables.push(
@@ -57,7 +59,7 @@ export class EnginesTree implements vscode.TreeDataProvider<EnginesNode>, vscode
     this.changed.fire(undefined);
     if (!this.view.visible) return;
     for (const engine of this.engines) {
-      void probe(engine).then((result) => {
+      void probe(engine, undefined, this.onRequest).then((result) => {
         if (round !== this.probing) return;
         this.reachability.set(engine.choice, result);
         this.changed.fire(undefined);

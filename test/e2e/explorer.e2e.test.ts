@@ -171,6 +171,12 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
     await runFromPalette(p, 'Developer: Show Running Extensions');
     const row = p.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Stevedore' });
     const time = row.locator('.activation-time');
+    // The list is virtualized and sorted by activation time: page down until Stevedore's row exists.
+    await p.locator('.runtime-extensions-editor .monaco-list-row').first().click();
+    for (let i = 0; i < 20 && !(await time.isVisible()); i++) {
+      await p.keyboard.press('PageDown');
+      await p.waitForTimeout(200);
+    }
     await time.waitFor({ timeout: 15_000 });
     const text = await time.innerText();
     const ms = Number(/Activation: (\d+)ms/.exec(text)?.[1]);

@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { DaemonProxy, daemonTarget } from '../support/daemonProxy';
 import { baseImage, dockerMissing, skipUnlessAvailable } from '../support/services';
-import { chromiumMissing, openBrowser, screenshotOnFailure, treeRow } from '../support/workbench';
+import { chromiumMissing, openBrowser, runFromPalette, screenshotOnFailure, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const missing = dockerMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
@@ -51,6 +51,16 @@ describe('Stevedore in a real VS Code with no engine to reach, then one', { skip
     assert.ok(squeeze(await output.innerText()).includes(squeeze(`DOCKER_HOST: Cannot reach the container engine at unix://${nowhere}: there is no socket there.`)));
     assert.ok(await welcome.getByRole('button', { name: 'Try Again' }).isVisible());
     await p.screenshot({ path: path.resolve(__dirname, '../../test-results/e2e/no-engine.png') }).catch(() => undefined);
+  }));
+
+  test('the walkthrough\'s engine step says none answered, what to do, and that a bundled engine is to come', () => screenshotOnFailure(() => page, 'no engine walkthrough', async () => {
+    const p = page!;
+    await runFromPalette(p, 'Welcome: Open Walkthrough...');
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Stevedore' }).click({ timeout: 15_000 });
+    const step = p.locator('.getting-started-step', { has: p.locator('.step-title', { hasText: /^Pick an engine: none answered yet$/ }) });
+    await step.click({ timeout: 15_000 });
+    assert.match(await step.innerText(), /A bundled engine that needs no daemon is coming in a later release/);
+    assert.equal(await p.locator('.getting-started-step .step-title', { hasText: /Docker is in use|Podman is in use/ }).count(), 0);
   }));
 
   test('when the engine appears, Try Again fills the views', () => screenshotOnFailure(() => page, 'engine appears', async () => {

@@ -47,6 +47,14 @@ export interface PushBlobOptions {
   onProgress?: (bytesSent: number) => void;
 }
 
+export interface GetBlobOptions {
+  /** Bytes the caller has already: asked for with Range. */
+  offset?: number;
+  signal?: AbortSignal;
+  /** false when the caller hashes the bytes itself (the store's ingest does): the size is still checked. */
+  checkDigest?: boolean;
+}
+
 interface Endpoint { base: URL; challenge?: AuthChallenge }
 interface Token { value: string; expires: number }
 interface SendRequest { method: string; path: string | URL; headers?: Record<string, string | number>; body?: RequestBody; signal?: AbortSignal }
@@ -154,7 +162,7 @@ export class RegistryClient {
 
   /** The blob as a stream checked while it flows: size always, digest when read from the start (the store checks a resumed one).
    *  Redirects to blob storage are followed without the Authorization header when they leave the registry's host. */
-  async getBlob(repo: ImageReference, desc: { digest: string; size?: number }, opts: { offset?: number; signal?: AbortSignal } = {}): Promise<NodeJS.ReadableStream> {
+  async getBlob(repo: ImageReference, desc: { digest: string; size?: number }, opts: GetBlobOptions = {}): Promise<NodeJS.ReadableStream> {
     const offset = opts.offset ?? 0;
     const what = `${where(repo)}@${desc.digest}`;
     const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset}-` } : {};
@@ -170,10 +178,10 @@ export class RegistryClient {
         : await this.transport.request({ method: 'GET', url, headers, signal: opts.signal }).catch((err: unknown) => { throw networkError(err, `download ${what} from ${url.host}`); });
     }
     let skip = 0;
-    let verifyDigest = offset === 0;
+    let verifyDigest = offset === 0 && opts.checkDigest !== false;
     if (offset > 0 && res.statusCode === 200) {
       skip = offset; // the server ignored Range: read from the start and drop what we have
-      verifyDigest = true;
+      verifyDigest = opts.checkDigest !== false;
     } else if (offset > 0 && res.statusCode === 206) {
       const start = /bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''))?.[1];
       if (Number(start) !== offset) {

@@ -6,6 +6,8 @@ import { RegistryError } from '../registry/registryError';
 import type { ImageStore } from '../store/imageStore';
 import { boundedEach, type ProgressListener, shortDigest } from './transferProgress';
 
+const WRITE_SIZE = 1 << 20;
+
 export interface PullOptions {
   /** Default: linux on this machine's CPU. */
   platform?: Platform;
@@ -61,27 +63,46 @@ async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageR
   const ingest = await store.ingest({ digest: blob.digest, size: blob.size });
   if (ingest.complete) return report('Already exists');
   let current = ingest.offset;
+  // Chunks from the socket are small; the disk gets them in pieces of about a megabyte.
+  let pending: Buffer[] = [];
+  let pendingSize = 0;
+  const flush = async () => {
+    if (!pendingSize) return;
+    const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingSize);
+    pending = [];
+    pendingSize = 0;
+    await ingest.write(piece);
+  };
   try {
     if (current < blob.size) {
       report('Downloading', current);
-      const stream = await client.getBlob(repo, blob, { offset: current, signal: opts.signal });
+      // The ingest hashes what it writes and refuses a wrong digest at commit: one hash pass, not two.
+      const stream = await client.getBlob(repo, blob, { offset: current, signal: opts.signal, checkDigest: false });
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        await ingest.write(chunk);
+        pending.push(chunk);
+        pendingSize += chunk.length;
         current += chunk.length;
+        if (pendingSize >= WRITE_SIZE) await flush();
         report('Downloading', current);
       }
+      await flush();
     }
   } catch (err) {
-    // Bytes that failed verification must not be resumed from: committing checks them and drops the partial.
-    if (err instanceof RegistryError && err.reason === 'digest-mismatch') await ingest.commit().catch(() => undefined);
-    else await ingest.close();
+    if (err instanceof RegistryError && err.reason === 'digest-mismatch') {
+      // Bytes that failed verification must not be resumed from: committing checks them and drops the partial.
+      await ingest.commit().catch(() => undefined);
+    } else {
+      // What arrived before a dropped connection is kept for a resume (the commit checks it then).
+      await flush().catch(() => undefined);
+      await ingest.close();
+    }
     throw err;
   }
   report('Verifying', current);
   try {
     await ingest.commit();
   } catch (err) {
-    throw new RegistryError('digest-mismatch', `${repo.domain}/${repo.path}@${blob.digest}: ${(err as Error).message}; nothing was stored`);
+    throw new RegistryError('digest-mismatch', `${repo.domain}/${repo.path}@${blob.digest} from the registry: ${(err as Error).message}`);
   }
   report('Download complete', current);
 }

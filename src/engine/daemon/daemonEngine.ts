@@ -6,6 +6,7 @@ import type {
   LogOptions, NetworkSummary, Operation, PathStat, ProgressEvent, PruneResult, RegistryCredentials, RunRequest, TerminalSession, TransferOptions, VolumeSummary,
 } from '../engine';
 import { EngineError } from '../engine';
+import type { EngineRequestListener } from '../engineRequests';
 import { containerFromInspect, containerFromList, historyFromApi, imageFromApi, networkFromApi, pathStatFromHeader, statsFromApi, volumeFromApi } from './apiModel';
 import { buildContext } from './buildContext';
 import { parseBuildStream } from './buildStream';
@@ -17,6 +18,7 @@ import type { DaemonEndpoint } from './endpoint';
 import { parseEventStream } from './eventStream';
 import { modemOptions } from './modemOptions';
 import modemHttp from 'docker-modem/lib/http';
+import { reported, reportRequests } from './requestLog';
 import { isAuthFailure, parseProgressStream } from './progressStream';
 import { familiarRepository, parseReference } from '../../core/registry/imageReference';
 
@@ -49,11 +51,13 @@ export class DaemonEngine implements Engine {
   /** How dockerode reaches the engine; also used for the hijacked connections made without it. */
   private readonly options: Docker.DockerOptions;
 
-  constructor(endpoint: DaemonEndpoint) {
+  /** `onRequest` hears of every request made to the engine, for the log. */
+  constructor(endpoint: DaemonEndpoint, private readonly onRequest?: EngineRequestListener) {
     this.endpoint = endpoint.url;
     this.options = modemOptions(endpoint);
     this.agent = this.options.agent;
     this.docker = new Docker(this.options);
+    if (onRequest) reportRequests(this.docker.modem, this.endpoint, onRequest);
   }
 
   async info(timeoutMs = REQUEST_TIMEOUT_MS): Promise<EngineInfo> {
@@ -128,8 +132,9 @@ export class DaemonEngine implements Engine {
 
   async runTerminal(request: RunRequest, size: { columns: number; rows: number }): Promise<TerminalSession> {
     const container = await this.createContainer({ ...request, interactive: true });
+    const attach = `/containers/${container.id}/attach?stream=1&stdin=1&stdout=1&stderr=1`;
     const stream = await this.call(`attach to ${container.id}`, (signal) =>
-      hijack(this.options, `/containers/${container.id}/attach?stream=1&stdin=1&stdout=1&stderr=1`, signal), 60_000);
+      reported(this.onRequest, this.endpoint, 'POST', attach, () => hijack(this.options, attach, signal)), 60_000);
     await this.startContainer(container.id);
     await container.resize({ w: size.columns, h: size.rows }).catch(() => undefined);
     return new DaemonTerminalSession(stream, (w, h) => container.resize({ w, h }), async () => ((await container.wait()) as { StatusCode?: number }).StatusCode);

@@ -6,8 +6,23 @@ import { EngineError } from '../engine';
 import type { DaemonEndpoint, TlsSettings } from './endpoint';
 import { sshAgent } from './sshConnection';
 
+/**
+ * docker-modem fills every option it is not given from DOCKER_HOST, DOCKER_TLS_VERIFY,
+ * DOCKER_CERT_PATH, DOCKER_PATH_PREFIX and DOCKER_CLIENT_TIMEOUT: a socket endpoint would go to
+ * DOCKER_HOST's tcp host instead (its host wins over the socket), and a plain tcp one would carry
+ * DOCKER_CERT_PATH's keys. The endpoint says everything, so each of those is given, empty when unused.
+ */
+const NOTHING_FROM_THE_ENVIRONMENT = {
+  socketPath: undefined, host: undefined, port: undefined, protocol: 'http', pathPrefix: undefined, timeout: undefined,
+  username: undefined, ca: undefined, cert: undefined, key: undefined, sshOptions: undefined,
+} as const;
+
 /** How dockerode reaches an endpoint: a socket, tcp (TLS with the endpoint's certificates), or the system ssh. */
 export function modemOptions(endpoint: DaemonEndpoint): Docker.DockerOptions {
+  return { ...NOTHING_FROM_THE_ENVIRONMENT, ...transportOptions(endpoint) };
+}
+
+function transportOptions(endpoint: DaemonEndpoint): Docker.DockerOptions {
   const t = endpoint.transport;
   switch (t.kind) {
     case 'socket':

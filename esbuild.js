@@ -30,6 +30,7 @@ const APART = {
   'src/language/languageFeatures.ts': 'languageFeatures.js',
   'src/commands/compose.ts': 'compose.js',
   'src/inspector/inspectorHost.ts': 'inspectorHost.js',
+  'src/views/registryRuntime.ts': 'registryRuntime.js',
 };
 
 /** @type {import('esbuild').Plugin} */

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { type RegistryCredentials } from '../core/registry/dockerCredentials';
+import type { RegistryCredentials } from '../core/registry/dockerCredentials';
 import type { PingResult } from '../core/registry/registryClient';
-import { RegistryError } from '../core/registry/registryError';
 import { imageReferenceOf, type RegistriesTree, type RegistryNode, type RegistryTagNode } from '../views/registriesTree';
 import type { RegistryConnections } from '../views/registryConnections';
 import { normalizeHost, normalizeRepository, REGISTRY_PRESETS, tagReference, type SavedRegistry } from '../views/registryModel';
@@ -44,7 +43,7 @@ async function askLogin(host: string, previous: SavedRegistry | undefined): Prom
 
 /** Pings with the credentials before anything is saved; says why when it fails. */
 async function check(connections: RegistryConnections, host: string, credentials: RegistryCredentials | undefined): Promise<boolean> {
-  const client = connections.trialClient(host, credentials);
+  const client = await connections.trialClient(host, credentials);
   try {
     const result = await vscode.window.withProgress({ location: { viewId: 'stevedore.registries' }, title: `Connecting to ${host}` }, () => client.ping(host));
     if (result.ok) return true;
@@ -197,10 +196,12 @@ export function registerRegistryCommands(ctx: CommandContext, connections: Regis
       );
       if (!confirm) return;
       try {
-        await connections.client().deleteManifest(imageReferenceOf(node), digest);
+        await (await connections.client()).deleteManifest(imageReferenceOf(node), digest);
       } catch (err) {
-        if (err instanceof RegistryError && (err.reason === 'unsupported' || err.reason === 'denied')) {
-          throw new Error(`${node.host} refused to delete ${reference}: ${err.message}`, { cause: err });
+        // By its reason: the client's RegistryError class is another bundle's.
+        const reason = (err as { reason?: string }).reason;
+        if ((err as Error).name === 'RegistryError' && (reason === 'unsupported' || reason === 'denied')) {
+          throw new Error(`${node.host} refused to delete ${reference}: ${(err as Error).message}`, { cause: err });
         }
         throw err;
       }

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { ImageReference } from '../core/registry/imageReference';
 import type { RegistryConnections } from '../views/registryConnections';
-import { readSmallBlob } from '../views/registryTags';
 
 export const REGISTRY_DOCUMENT_SCHEME = 'stevedore-registry';
 
@@ -20,10 +19,10 @@ export class RegistryDocuments implements vscode.TextDocumentContentProvider {
     const [kind, host, repository, tag] = uri.path.replace(/^\//, '').split('/').map(decodeURIComponent);
     const ref: ImageReference = { domain: host, path: repository, tag };
     try {
-      const client = this.connections.client();
+      const [runtime, client] = await Promise.all([this.connections.runtime(), this.connections.client()]);
       if ((kind as Kind) === 'manifest') return pretty((await client.getManifest(ref)).bytes);
       const { manifest } = await client.resolvePlatformManifest(ref);
-      return pretty(await readSmallBlob(client, ref, manifest.config));
+      return pretty(await runtime.readSmallBlob(client, ref, manifest.config));
     } catch (err) {
       return `// ${err instanceof Error ? err.message : String(err)}\n`;
     }

@@ -11,7 +11,7 @@ import type { InspectorHost } from './inspectorHost';
  * an archive in the Explorer, and "Inspect Image Layers..." in the palette. The inspector itself
  * (dist/inspectorHost.js) is loaded when one of them first runs, so activation does not pay for it.
  */
-export function registerInspectorCommands(ctx: CommandContext, extensionUri: vscode.Uri, registries: { client(): RegistryClient }): vscode.Disposable[] {
+export function registerInspectorCommands(ctx: CommandContext, extensionUri: vscode.Uri, registries: { client(): Promise<RegistryClient> }): vscode.Disposable[] {
   let host: InspectorHost | undefined;
   let loading: Promise<InspectorHost> | undefined;
   const load = () => (loading ??= import('./inspectorHost').then((m) => (host = new m.InspectorHost(extensionUri, ctx.log))));
@@ -32,7 +32,7 @@ export function registerInspectorCommands(ctx: CommandContext, extensionUri: vsc
       await (await load()).inspectEngineImage(engine, product, node.kind === 'tag' ? node.reference : node.image.id);
     }),
     guarded('stevedore.registry.inspectLayers', async (node?: RegistryNode) => {
-      if (node?.kind === 'tag') await (await load()).inspectRegistryImage(registries.client(), imageReferenceOf(node));
+      if (node?.kind === 'tag') await (await load()).inspectRegistryImage(await registries.client(), imageReferenceOf(node));
     }),
     guarded('stevedore.archive.inspectLayers', async (uri?: vscode.Uri) => {
       if (uri) await (await load()).inspectArchive(uri);

@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import type { ImageReference } from '../core/registry/imageReference';
-import { RegistryError } from '../core/registry/registryError';
 import type { RegistryConnections } from './registryConnections';
 import { CatalogPager, Limiter, repositoryRows, sortTags, tagDescription, tagReference, tagTooltip, type TagDetails } from './registryModel';
-import { readTagDetails } from './registryTags';
 import { hubRepositories } from './hubRepositories';
 
 export type RegistryNode =
@@ -28,7 +26,9 @@ const DETAIL_CONCURRENCY = 4;
 
 /** Why a registry cannot list its repositories: it refuses the catalog, as Docker Hub, GHCR, Quay do. */
 function catalogRefused(err: unknown): boolean {
-  return err instanceof RegistryError && (err.reason === 'auth' || err.reason === 'denied' || err.reason === 'not-found' || err.reason === 'unsupported');
+  // By its reason: the client lives in another bundle, whose RegistryError class is not this one's.
+  const reason = (err as { name?: string; reason?: string } | undefined)?.name === 'RegistryError' ? (err as { reason: string }).reason : undefined;
+  return reason === 'auth' || reason === 'denied' || reason === 'not-found' || reason === 'unsupported';
 }
 
 export function imageReferenceOf(node: RegistryTagNode): ImageReference {
@@ -182,7 +182,7 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistryNode>, vs
   }
 
   private async list(host: string): Promise<RepositoryListing> {
-    const client = this.connections.client();
+    const client = await this.connections.client();
     if (host !== 'docker.io') {
       const pager = new CatalogPager(client.catalog(host, { pageSize: CATALOG_PAGE })[Symbol.asyncIterator]());
       try {
@@ -207,7 +207,7 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistryNode>, vs
     const key = `${host}/${repository}`;
     let tags = this.tags.get(key);
     if (!tags) {
-      tags = this.connections.client().listTags({ domain: host, path: repository });
+      tags = this.connections.client().then((client) => client.listTags({ domain: host, path: repository }));
       this.tags.set(key, tags);
       tags.catch(() => this.tags.delete(key));
     }
@@ -228,7 +228,7 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistryNode>, vs
     if (this.loading.has(key)) return;
     this.loading.add(key);
     const generation = this.generation;
-    void this.limiter.run(() => readTagDetails(this.connections.client(), imageReferenceOf(node)))
+    void this.limiter.run(() => this.readDetails(node))
       .then((details) => details, (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
       .then((result) => {
         if (generation !== this.generation) return;
@@ -242,7 +242,12 @@ export class RegistriesTree implements vscode.TreeDataProvider<RegistryNode>, vs
   async tagDetails(node: RegistryTagNode): Promise<TagDetails> {
     const known = this.details.get(`${node.host}/${node.repository}:${node.tag}`);
     if (known && 'digest' in known) return known;
-    return readTagDetails(this.connections.client(), imageReferenceOf(node));
+    return this.readDetails(node);
+  }
+
+  private async readDetails(node: RegistryTagNode): Promise<TagDetails> {
+    const [runtime, client] = await Promise.all([this.connections.runtime(), this.connections.client()]);
+    return runtime.readTagDetails(client, imageReferenceOf(node));
   }
 
   private async updateContext(): Promise<void> {

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { dockerCredentials, type RegistryCredentials } from '../core/registry/dockerCredentials';
-import { RegistryClient } from '../core/registry/registryClient';
+import type { CredentialLookup, RegistryCredentials } from '../core/registry/dockerCredentials';
+import type { RegistryClient } from '../core/registry/registryClient';
 import type { SavedRegistry } from './registryModel';
 
 const STATE_KEY = 'stevedore.registries';
@@ -11,7 +11,7 @@ const secretKey = (host: string) => `stevedore.registry.password:${host}`;
 
 /**
  * The connected registries: host, user name and flags in globalState, passwords and tokens in
- * SecretStorage only. One RegistryClient serves them all (TLS settings from
+ * SecretStorage only. One RegistryClient (loaded on first use) serves them all (TLS settings from
  * `stevedore.registries.*`); it is replaced when the settings or any credentials change, so its
  * cached tokens and credentials never outlive them.
  */
@@ -19,7 +19,8 @@ export class RegistryConnections implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private current: RegistryClient | undefined;
-  private readonly fromDocker = dockerCredentials();
+  private loaded: Promise<typeof import('./registryRuntime')> | undefined;
+  private fromDocker: CredentialLookup | undefined;
   private readonly disposables: vscode.Disposable[];
 
   constructor(private readonly state: vscode.Memento, private readonly secrets: vscode.SecretStorage) {
@@ -40,27 +41,34 @@ export class RegistryConnections implements vscode.Disposable {
     return this.list().find((r) => r.host === host);
   }
 
+  /** The registry code (dist/registryRuntime.js), loaded the first time it is needed. */
+  runtime(): Promise<typeof import('./registryRuntime')> {
+    return (this.loaded ??= import('./registryRuntime'));
+  }
+
   /** The client, with the current settings and credentials. */
-  client(): RegistryClient {
-    return (this.current ??= this.makeClient((host) => this.credentials(host)));
+  async client(): Promise<RegistryClient> {
+    const runtime = await this.runtime();
+    return (this.current ??= this.makeClient(runtime, (host) => this.credentials(host)));
   }
 
   /** A client for trying credentials before they are saved (the ping on connect). */
-  trialClient(host: string, credentials: RegistryCredentials | undefined): RegistryClient {
-    return this.makeClient((h) => Promise.resolve(h === host ? credentials : undefined));
+  async trialClient(host: string, credentials: RegistryCredentials | undefined): Promise<RegistryClient> {
+    return this.makeClient(await this.runtime(), (h) => Promise.resolve(h === host ? credentials : undefined));
   }
 
   /** The credentials used for `host`: ours from SecretStorage, or Docker's when the user chose those. */
   async credentials(host: string): Promise<RegistryCredentials | undefined> {
     const saved = this.get(host);
     if (!saved) return undefined;
-    if (saved.useDockerCredentials) return this.fromDocker(host);
+    if (saved.useDockerCredentials) return this.dockerCredentials(host);
     if (saved.username === undefined) return undefined;
     return { username: saved.username, password: (await this.secrets.get(secretKey(host))) ?? '' };
   }
 
   /** What Docker's config holds for `host`, for the connect flow's choice. */
-  dockerCredentials(host: string): Promise<RegistryCredentials | undefined> {
+  async dockerCredentials(host: string): Promise<RegistryCredentials | undefined> {
+    this.fromDocker ??= (await this.runtime()).dockerCredentials();
     return this.fromDocker(host);
   }
 
@@ -95,10 +103,10 @@ export class RegistryConnections implements vscode.Disposable {
     this.changed.fire();
   }
 
-  private makeClient(credentials: (host: string) => Promise<RegistryCredentials | undefined>): RegistryClient {
+  private makeClient(runtime: typeof import('./registryRuntime'), credentials: CredentialLookup): RegistryClient {
     const settings = vscode.workspace.getConfiguration('stevedore.registries');
     const strings = (key: string) => (settings.get<unknown[]>(key, []) ?? []).filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
-    return new RegistryClient({
+    return new runtime.RegistryClient({
       credentials,
       insecureHosts: strings('insecureHosts'),
       caFiles: strings('caFiles').map((f) => (f.startsWith('~/') ? path.join(os.homedir(), f.slice(2)) : f)).filter((f) => {

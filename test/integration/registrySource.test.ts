@@ -11,6 +11,8 @@ import { LayerIndexPool } from '../../src/core/layers/layerIndexPool';
 import { RegistryImageSource } from '../../src/core/layers/registrySource';
 import { parseReference } from '../../src/core/registry/imageReference';
 import { RegistryClient } from '../../src/core/registry/registryClient';
+import { tagDescription } from '../../src/views/registryModel';
+import { readTagDetails } from '../../src/views/registryTags';
 import { DaemonEngine } from '../../src/engine/daemon/daemonEngine';
 import { resolveEndpoints } from '../../src/engine/daemon/endpoint';
 import { EngineImageSource } from '../../src/engine/engineImageSource';
@@ -100,6 +102,17 @@ describe('layer inspector: the registry source, on an image docker pushed', { sk
     const inspection = await inspectImage(new RegistryImageSource(counting, parseReference(remote), { cache }), { pool, cache });
     assert.ok(inspection.layers.every((l) => 'cached' in l && l.cached));
     assert.equal(downloads, 0, 'the config also came from the cache');
+  });
+
+  test('the Registries view\'s line for the tag: the digest docker pushed, the stored size, the config\'s date and platform', async () => {
+    const details = await readTagDetails(client, parseReference(remote));
+    const repoDigest = docker('image', 'inspect', '--format', '{{index .RepoDigests 0}}', remote);
+    assert.equal(details.digest, repoDigest.split('@')[1]);
+    const { manifest } = await client.resolvePlatformManifest(parseReference(remote));
+    assert.equal(details.size, manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0));
+    assert.equal(details.created, Date.parse(docker('image', 'inspect', '--format', '{{.Created}}', local)));
+    assert.deepEqual(details.platforms, [`${docker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', local)}`]);
+    assert.match(tagDescription(details, Date.now()), /^\d+(\.\d+)?[kM]B · .* ago · linux\/\w+$/);
   });
 
   test('a tag that does not exist: a clear error naming it', async () => {

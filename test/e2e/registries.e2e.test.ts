@@ -142,4 +142,25 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     const steps = await view.locator('#layers .step .command').allInnerTexts();
     assert.ok(steps.some((s) => s.includes('echo pushed-for-e2e > /from-registry.txt')), steps.join('\n'));
   }));
+
+  test('Inspect Manifest opens it read-only; re-entering a wrong password is refused with why, the saved one kept', { timeout: 90_000 }, () => shot('registries manifest and wrong password', async () => {
+    const p = page!;
+    const tagRow = row(p, 'v1');
+    await tagRow.click({ button: 'right' });
+    await clickMenuItem(p, 'Inspect Manifest');
+    await p.locator('.tabs-container .tab', { hasText: 'manifest.json' }).waitFor({ timeout: 15_000 });
+    await p.locator('.editor-instance .view-lines', { hasText: '"schemaVersion": 2' }).waitFor({ timeout: 15_000 });
+
+    await row(p, host).click({ button: 'right' });
+    await clickMenuItem(p, 'Re-enter Credentials…');
+    await answer(p, 'User name', registryUser());
+    await answer(p, 'secret storage', 'not-the-password');
+    await p.locator('.notifications-toasts .notification-toast', { hasText: `${host} refused the credentials` }).waitFor({ timeout: 30_000 });
+    // The password saved before still logs in: the tags are read again after a refresh.
+    await p.locator('.part.sidebar .pane', { has: p.locator('.pane-header', { hasText: 'Registries' }) }).locator('.pane-header').hover();
+    await p.locator('.part.sidebar .pane-header .action-label[aria-label^="Refresh"]').last().click();
+    const described = /B · .* ago · linux\/\w+/;
+    for (let i = 0; i < 40 && !(await tagRow.isVisible() && described.test(await tagRow.innerText())); i++) await p.waitForTimeout(500);
+    assert.match(await tagRow.innerText(), described);
+  }));
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
-import { registriesMissing, registryPassword, registryUser, secureRegistry } from '../support/registry';
+import { registriesMissing, registryPassword, registryTags, registryUser, secureRegistry } from '../support/registry';
 import { baseImage, docker, dockerMissing, skipUnlessAvailable, uniqueName } from '../support/services';
 import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
@@ -58,6 +58,11 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-docker-config-'));
     execFileSync('docker', ['--config', dockerConfig, 'login', host, '-u', registryUser(), '--password-stdin'], { input: registryPassword(), stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
     execFileSync('docker', ['--config', dockerConfig, 'push', reference], { stdio: 'pipe', timeout: 120_000 });
+    // Another image (another digest: the registry deletes by digest) under a tag the test deletes.
+    fs.writeFileSync(path.join(workspace, 'Dockerfile.gone'), `FROM ${baseImage()}\nRUN echo to-be-deleted > /gone.txt\n`);
+    execFileSync('docker', ['build', '-q', '-f', path.join(workspace, 'Dockerfile.gone'), '-t', `${host}/${repository}:gone`, workspace], { stdio: 'pipe', timeout: 120_000 });
+    execFileSync('docker', ['--config', dockerConfig, 'push', `${host}/${repository}:gone`], { stdio: 'pipe', timeout: 120_000 });
+    docker('rmi', `${host}/${repository}:gone`);
     // Gone from the daemon: the pull from the view must bring it back.
     docker('rmi', reference);
     cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-cache-'));
@@ -162,5 +167,18 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     const described = /B · .* ago · linux\/\w+/;
     for (let i = 0; i < 40 && !(await tagRow.isVisible() && described.test(await tagRow.innerText())); i++) await p.waitForTimeout(500);
     assert.match(await tagRow.innerText(), described);
+  }));
+
+  test('Delete Tag…, confirmed: the tag leaves the view and the registry', { timeout: 60_000 }, () => shot('registries delete tag', async () => {
+    const p = page!;
+    const gone = row(p, 'gone');
+    await gone.waitFor({ timeout: 15_000 });
+    await gone.click({ button: 'right' });
+    await clickMenuItem(p, 'Delete Tag…');
+    const dialog = p.locator('.monaco-dialog-box', { hasText: `Delete ${host}/${repository}:gone` });
+    await dialog.waitFor({ timeout: 15_000 });
+    await dialog.locator('.monaco-button', { hasText: /^Delete$/ }).click();
+    await gone.waitFor({ state: 'detached', timeout: 30_000 });
+    assert.deepEqual(await registryTags(host, repository, true), ['v1']);
   }));
 });

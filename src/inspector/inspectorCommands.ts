@@ -39,7 +39,7 @@ export function registerInspectorCommands(ctx: CommandContext, extensionUri: vsc
     }),
     guarded('stevedore.inspectLayers', async () => {
       const state = ctx.connection.state;
-      await (await load()).pick(state.status === 'connected' && state.engine.capabilities.has('saveImage') ? { engine: state.engine, product: state.info.product } : undefined);
+      await (await load()).pick(state.status === 'connected' && state.engine.capabilities.has('saveImage') ? { engine: state.engine, product: state.info.product } : undefined, () => registries.client());
     }),
     { dispose: () => host?.dispose() },
   ];

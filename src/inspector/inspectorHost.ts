@@ -5,7 +5,7 @@ import type { ImageSource } from '../core/layers/imageSource';
 import { LayerIndexCache } from '../core/layers/layerCache';
 import { LayerIndexPool } from '../core/layers/layerIndexPool';
 import { RegistryImageSource } from '../core/layers/registrySource';
-import { formatReference, type ImageReference } from '../core/registry/imageReference';
+import { formatReference, parseReference, withDefaultTag, type ImageReference } from '../core/registry/imageReference';
 import type { RegistryClient } from '../core/registry/registryClient';
 import type { Engine } from '../engine/engine';
 import { EngineImageSource } from '../engine/engineImageSource';
@@ -65,9 +65,9 @@ export class InspectorHost implements vscode.Disposable {
     await this.open(key, `Layers: ${name}${archive.images.length > 1 ? ` (${archive.images[at].tags[0] ?? at + 1})` : ''}`, requested, () => source);
   }
 
-  /** The palette's flow: an image of the connected engine, or an archive file. */
-  async pick(engine: { engine: Engine; product: string } | undefined): Promise<void> {
-    type Item = vscode.QuickPickItem & { reference?: string; archive?: boolean };
+  /** The palette's flow: an image of the connected engine, an image in a registry, or an archive file. */
+  async pick(engine: { engine: Engine; product: string } | undefined, registry: () => Promise<RegistryClient>): Promise<void> {
+    type Item = vscode.QuickPickItem & { reference?: string; archive?: boolean; registry?: boolean };
     const items: Item[] = [];
     if (engine) {
       for (const image of await engine.engine.listImages()) {
@@ -76,10 +76,27 @@ export class InspectorHost implements vscode.Disposable {
         else items.push({ label: short, description: '<none>', reference: image.id });
       }
     }
+    items.push({ label: '$(cloud) An image in a registry…', description: 'read without a pull', registry: true });
     items.push({ label: '$(file-zip) Open an image archive (.tar)…', description: 'docker save or OCI layout', archive: true });
     const pick = await vscode.window.showQuickPick(items, { title: 'Inspect image layers', placeHolder: engine ? 'An image, or an archive file' : 'No engine is connected: an archive file' });
     if (!pick) return;
     if (pick.reference && engine) return this.inspectEngineImage(engine.engine, engine.product, pick.reference);
+    if (pick.registry) {
+      const typed = await vscode.window.showInputBox({
+        title: 'Inspect an image in a registry',
+        prompt: 'Reference, e.g. ghcr.io/org/app:1.2 (a connected registry\'s credentials are used)',
+        validateInput: (t) => {
+          try {
+            parseReference(t.trim());
+            return undefined;
+          } catch (err) {
+            return (err as Error).message;
+          }
+        },
+      });
+      if (typed) await this.inspectRegistryImage(await registry(), withDefaultTag(parseReference(typed.trim())));
+      return;
+    }
     const files = await vscode.window.showOpenDialog({ title: 'Inspect an image archive', canSelectMany: false, filters: { 'Image archives': ['tar', 'gz', 'tgz'] } });
     if (files?.[0]) await this.inspectArchive(files[0]);
   }

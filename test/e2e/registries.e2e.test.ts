@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
-import { registriesMissing, registryPassword, registryTags, registryUser, secureRegistry } from '../support/registry';
+import { plainRegistry, registriesMissing, registryPassword, registryTags, registryUser, secureRegistry } from '../support/registry';
 import { baseImage, docker, dockerMissing, skipUnlessAvailable, uniqueName } from '../support/services';
 import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
@@ -17,6 +17,7 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
   const repository = uniqueName('stevedore-e2e/regview');
   let host: string;
   let reference: string;
+  let plainReference: string;
   let server: CodeServer | undefined;
   let browser: BrowserContext | undefined;
   let page: Page | undefined;
@@ -25,6 +26,32 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
   let dockerConfig: string | undefined;
   let cacheDir: string | undefined;
   const shot = (name: string, body: () => Promise<void>) => screenshotOnFailure(() => page, name, body);
+  /** Opens or folds a view of the Stevedore container. */
+  async function setPane(p: Page, name: string, open: boolean): Promise<void> {
+    const header = p.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^${name}`) }).first();
+    await header.waitFor({ timeout: 15_000 });
+    // On the title: the rest of the header holds the view's actions.
+    if (((await header.getAttribute('aria-expanded')) === 'true') !== open) await header.locator('.title').click();
+  }
+
+  const registriesPane = (p: Page) => p.locator('.part.sidebar .pane', { has: p.locator('.pane-header', { hasText: 'Registries' }) });
+
+  /** Scrolls the Registries view down (it renders only the rows in sight), loading more catalog pages, until `target` shows. */
+  async function scrollTo(p: Page, target: ReturnType<Page['locator']>): Promise<void> {
+    for (let i = 0; i < 100 && !(await target.isVisible()); i++) {
+      const more = row(p, 'Load more…');
+      if (await more.isVisible()) {
+        await more.click();
+        await p.waitForTimeout(500);
+        continue;
+      }
+      await registriesPane(p).locator('.monaco-list').first().hover();
+      await p.mouse.wheel(0, 110);
+      await p.waitForTimeout(150);
+    }
+    await target.waitFor({ timeout: 5000 });
+  }
+
   /** A row of the Registries view (the Images view has rows of the same names). */
   const row = (p: Page, label: string) => {
     const pane = p.locator('.part.sidebar .pane', { has: p.locator('.pane-header', { hasText: 'Registries' }) });
@@ -41,8 +68,10 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     await p.keyboard.press('Enter');
   }
 
-  /** Picks the quick pick row holding `label`. */
+  /** Picks the quick pick row holding `label`, typing it first (the list renders only the rows in sight). */
   async function choose(p: Page, label: string): Promise<void> {
+    await p.locator('.quick-input-widget input.input').waitFor({ state: 'visible', timeout: 15_000 });
+    await p.locator('.quick-input-widget input.input').fill(label);
     const row = p.locator('.quick-input-list .monaco-list-row', { hasText: label });
     await row.first().waitFor({ timeout: 15_000 });
     await row.first().click();
@@ -63,6 +92,11 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     execFileSync('docker', ['build', '-q', '-f', path.join(workspace, 'Dockerfile.gone'), '-t', `${host}/${repository}:gone`, workspace], { stdio: 'pipe', timeout: 120_000 });
     execFileSync('docker', ['--config', dockerConfig, 'push', `${host}/${repository}:gone`], { stdio: 'pipe', timeout: 120_000 });
     docker('rmi', `${host}/${repository}:gone`);
+    // The same image on the plain registry, for the palette's "an image in a registry".
+    plainReference = `${plainRegistry()}/${repository}:v1`;
+    docker('tag', reference, plainReference);
+    docker('push', plainReference);
+    docker('rmi', plainReference);
     // Gone from the daemon: the pull from the view must bring it back.
     docker('rmi', reference);
     cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-cache-'));
@@ -93,8 +127,10 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
   test('connect with the password typed in, browse to the tag, pull it: it shows in Images', { timeout: 180_000 }, () => shot('registries connect and pull', async () => {
     const p = page!;
     await showStevedore(p);
-    const header = p.locator('.part.sidebar .pane-header', { hasText: 'Registries' });
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    // Room for the registry's rows: Images and Containers folded, Registries open.
+    await setPane(p, 'Images', false);
+    await setPane(p, 'Containers', false);
+    await setPane(p, 'Registries', true);
     await p.locator('.part.sidebar .welcome-view-content', { hasText: 'No registry is connected' }).waitFor({ timeout: 15_000 });
 
     await runFromPalette(p, 'Stevedore: Connect Registry');
@@ -109,19 +145,14 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     assert.match(await registryRow.innerText(), new RegExp(registryUser()));
     await registryRow.click();
     const repoRow = row(p, repository);
-    // The catalog is shared with other tests: walk to the repository with the keyboard (the list
-    // renders only the rows in sight) and load more pages when it is not in the first.
-    for (let i = 0; i < 10 && !(await repoRow.isVisible()); i++) {
-      await p.waitForTimeout(500);
-      if (await repoRow.isVisible()) break;
-      await p.keyboard.press('End');
-      const focused = p.locator('.part.sidebar .monaco-list-row[role="treeitem"].focused');
-      if ((await focused.innerText().catch(() => '')).includes('Load more')) await p.keyboard.press('Enter');
-      else await p.keyboard.type(repository);
-    }
+    // The catalog is shared with other tests and runs: scroll (the view renders only the rows in
+    // sight) and load more pages until the repository shows.
+    await registriesPane(p).locator('.monaco-list-row .codicon-repo').first().waitFor({ timeout: 30_000 });
+    await scrollTo(p, repoRow);
     await repoRow.click();
     const tagRow = row(p, 'v1');
-    await tagRow.waitFor({ timeout: 15_000 });
+    await row(p, 'gone').or(tagRow).first().waitFor({ state: 'attached', timeout: 15_000 }).catch(() => undefined);
+    await scrollTo(p, tagRow);
     // Size, age and platform, read from the manifest and config.
     const described = /B · .* ago · linux\/\w+/;
     for (let i = 0; i < 40 && !described.test(await tagRow.innerText()); i++) await p.waitForTimeout(500);
@@ -133,12 +164,15 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     await pulled.waitFor({ timeout: 90_000 });
     assert.ok(docker('image', 'inspect', '--format', '{{.Id}}', reference).startsWith('sha256:'));
     // The Images view lists it under its repository.
+    await setPane(p, 'Images', true);
     await treeRow(p, `${host}/${repository}`).waitFor({ timeout: 15_000 });
+    await setPane(p, 'Images', false);
   }));
 
   test('Open in Layer Inspector on the tag: its layers, streamed from the registry', { timeout: 120_000 }, () => shot('registries layer inspector', async () => {
     const p = page!;
     const tagRow = row(p, 'v1');
+    await scrollTo(p, tagRow);
     await tagRow.click({ button: 'right' });
     await clickMenuItem(p, 'Open in Layer Inspector');
     await p.locator('.tabs-container .tab', { hasText: `Layers: ${reference}` }).waitFor({ timeout: 30_000 });
@@ -148,9 +182,28 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     assert.ok(steps.some((s) => s.includes('echo pushed-for-e2e > /from-registry.txt')), steps.join('\n'));
   }));
 
+  test('Inspect Image Layers… in the palette, with a reference on a registry not connected: its layers', { timeout: 90_000 }, () => shot('registries palette inspector', async () => {
+    const p = page!;
+    // F1 from the side bar (the workbench keeps the keyboard there; the editor area holds a webview).
+    await p.locator('.part.sidebar .composite.title').first().click();
+    await p.keyboard.press('F1');
+    const palette = p.locator('.quick-input-widget input.input');
+    await palette.waitFor({ state: 'visible', timeout: 15_000 });
+    await palette.fill('>Stevedore: Inspect Image Layers');
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Inspect Image Layers' }).first().waitFor({ timeout: 15_000 });
+    await p.keyboard.press('Enter');
+    await p.locator('.quick-input-widget', { hasText: 'Inspect image layers' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await choose(p, 'An image in a registry');
+    await answer(p, 'Reference, e.g.', plainReference);
+    await p.locator('.tabs-container .tab', { hasText: `Layers: ${plainReference}` }).waitFor({ timeout: 30_000 });
+    const view = panel(p);
+    await view.locator('#status', { hasText: 'All 2 layers read' }).waitFor({ timeout: 60_000 });
+  }));
+
   test('Inspect Manifest opens it read-only; re-entering a wrong password is refused with why, the saved one kept', { timeout: 90_000 }, () => shot('registries manifest and wrong password', async () => {
     const p = page!;
     const tagRow = row(p, 'v1');
+    await scrollTo(p, tagRow);
     await tagRow.click({ button: 'right' });
     await clickMenuItem(p, 'Inspect Manifest');
     await p.locator('.tabs-container .tab', { hasText: 'manifest.json' }).waitFor({ timeout: 15_000 });
@@ -172,7 +225,7 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
   test('Delete Tag…, confirmed: the tag leaves the view and the registry', { timeout: 60_000 }, () => shot('registries delete tag', async () => {
     const p = page!;
     const gone = row(p, 'gone');
-    await gone.waitFor({ timeout: 15_000 });
+    await scrollTo(p, gone);
     await gone.click({ button: 'right' });
     await clickMenuItem(p, 'Delete Tag…');
     const dialog = p.locator('.monaco-dialog-box', { hasText: `Delete ${host}/${repository}:gone` });

@@ -213,7 +213,7 @@ describe('kill -9 of a CLI pull at random points', { skip: skipUnlessAvailable(r
     assert.ok(fs.existsSync(CLI), `${CLI} is missing: run node esbuild.js`);
     const ref = `${plainRegistry()}/kill-${run}/big:1`;
     const seed = new RegistryClient({ credentials: noCredentials });
-    await pushBuilt(seed, ref, buildImage([3 << 20, 3 << 20, 2 << 20], { seed: 31 }));
+    await pushBuilt(seed, ref, buildImage([8 << 20, 8 << 20, 8 << 20], { seed: 31 }));
     seed.close();
     // Kill points spread over one whole pull's duration, measured first.
     const started = Date.now();

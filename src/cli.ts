@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { CliError, type CliCommand } from './cli/cliCommand';
 import { engineCommands } from './cli/engineCommands';
+import { imageCommands } from './cli/imageCommands';
 import { inspectCommand } from './cli/inspectCommand';
 import { lintCommand } from './cli/lintCommand';
 import { registryCommands } from './cli/registryCommands';
+import { storeCommands } from './cli/storeCommands';
 
-const COMMANDS: readonly CliCommand[] = [...engineCommands, lintCommand, inspectCommand, ...registryCommands];
+const COMMANDS: readonly CliCommand[] = [...engineCommands, ...imageCommands, ...storeCommands, ...registryCommands, lintCommand, inspectCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -16,7 +18,8 @@ Commands:
 ${list}
 
 Engine commands find the engine as the docker CLI does: DOCKER_HOST, else the default Docker
-socket, else Podman's sockets.`;
+socket, else Podman's sockets. Image commands take --engine core (or STEVEDORE_ENGINE=core) for
+the bundled core's image store in $STEVEDORE_HOME (default $XDG_DATA_HOME/stevedore).`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

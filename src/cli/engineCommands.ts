@@ -1,10 +1,13 @@
 import type { ContainerSummary, Engine, EngineInfo, ImageSummary } from '../engine/engine';
 import { engineCandidates, selectEngine } from '../engine/engineSelection';
 import { humanDuration, humanSize } from '../engine/humanize';
+import { ImageStore } from '../core/store/imageStore';
+import { parseArgs } from './cliArgs';
 import { CliError, hasFlag, print, table, type CliCommand } from './cliCommand';
+import { coreImageSummary } from './coreImageSummary';
 
 /** Runs `body` with the engine the docker CLI would use; says what was tried when none answers. */
-async function withEngine(body: (engine: Engine, info: EngineInfo) => Promise<void>): Promise<number> {
+export async function withEngine(body: (engine: Engine, info: EngineInfo) => Promise<void>): Promise<number> {
   const selection = await selectEngine(engineCandidates());
   if (!selection.engine) {
     const tried = selection.attempts.map((a) => `  ${a.source}: ${a.error}`).join('\n');
@@ -38,11 +41,16 @@ export const engineCommands: readonly CliCommand[] = [
   },
   {
     name: 'images',
-    summary: 'list images [--json]',
-    run: (args) => withEngine(async (engine) => {
-      const images = await engine.listImages();
-      print(hasFlag(args, '--json'), images, () => table(['REPOSITORY:TAG', 'IMAGE ID', 'CREATED', 'SIZE'], images.flatMap(imageRows)));
-    }),
+    summary: 'list images [--json] [--engine core]',
+    async run(args) {
+      const a = parseArgs(args, { flags: ['--json'] }, 'usage: stevedore images [--json] [--engine core]');
+      const show = (images: ImageSummary[]) => print(a.flags.has('--json'), images, () => table(['REPOSITORY:TAG', 'IMAGE ID', 'CREATED', 'SIZE'], images.flatMap(imageRows)));
+      if (a.core) {
+        show((await (await ImageStore.open()).list()).map(coreImageSummary));
+        return 0;
+      }
+      return withEngine(async (engine) => show(await engine.listImages()));
+    },
   },
   {
     name: 'ps',

@@ -7,12 +7,14 @@ import type { ImageSource } from '../core/layers/imageSource';
 import { LayerIndexCache } from '../core/layers/layerCache';
 import { LayerIndexPool } from '../core/layers/layerIndexPool';
 import { parseReference } from '../core/registry/imageReference';
+import { ImageStore } from '../core/store/imageStore';
+import { StoreImageSource } from '../core/store/storeImageSource';
 import { EngineImageSource } from '../engine/engineImageSource';
 import { engineCandidates, selectEngine } from '../engine/engineSelection';
 import { CliError, type CliCommand } from './cliCommand';
 import { ciText, summaryText, writeJson } from './inspectReport';
 
-const USAGE = `usage: stevedore inspect IMAGE|ARCHIVE.tar [--json] [--image NAME]
+const USAGE = `usage: stevedore inspect IMAGE|ARCHIVE.tar [--json] [--image NAME] [--engine core]
        stevedore inspect IMAGE|ARCHIVE.tar --ci [--ci-config FILE] [--lowest-efficiency RATIO]
                          [--highest-wasted-bytes SIZE|disabled] [--highest-user-wasted-percent RATIO|disabled]`;
 
@@ -28,11 +30,12 @@ interface Options {
   ci: boolean;
   ciConfig: string | undefined;
   image: string | undefined;
+  core: boolean;
   rules: Partial<Record<keyof CiRules, string>>;
 }
 
 function parseArgs(args: readonly string[]): Options {
-  const options: Options = { target: '', json: false, ci: false, ciConfig: undefined, image: undefined, rules: {} };
+  const options: Options = { target: '', json: false, ci: false, ciConfig: undefined, image: undefined, core: process.env.STEVEDORE_ENGINE === 'core', rules: {} };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
     const value = () => {
@@ -44,6 +47,7 @@ function parseArgs(args: readonly string[]): Options {
     else if (flag === '--ci') options.ci = true;
     else if (flag === '--ci-config') options.ciConfig = value();
     else if (flag === '--image') options.image = value();
+    else if (flag === '--engine') options.core = engineIsCore(value());
     else if (RULE_FLAGS[flag]) options.rules[RULE_FLAGS[flag]] = value();
     else if (flag.startsWith('-')) throw new CliError(`unknown option ${flag}\n${USAGE}`, 2);
     else if (options.target) throw new CliError(`one image or archive at a time\n${USAGE}`, 2);
@@ -51,6 +55,11 @@ function parseArgs(args: readonly string[]): Options {
   }
   if (!options.target) throw new CliError(USAGE, 2);
   return options;
+}
+
+function engineIsCore(engine: string): boolean {
+  if (engine !== 'core' && engine !== 'daemon') throw new CliError(`--engine is "core" or "daemon", not "${engine}"`, 2);
+  return engine === 'core';
 }
 
 /** dive's order: the flags, then the .dive-ci file (./.dive-ci unless --ci-config names another), then dive's defaults. */
@@ -129,7 +138,9 @@ export const inspectCommand: CliCommand = {
     const options = parseArgs(args);
     const rules = options.ci ? ciRules(options) : undefined;
     const isFile = fs.statSync(options.target, { throwIfNoEntry: false })?.isFile() ?? false;
-    const analysis = isFile ? await fromArchive(options.target, options.image) : await fromEngine(options.target);
+    const analysis = isFile ? await fromArchive(options.target, options.image)
+      : options.core ? await analyze(new StoreImageSource(await ImageStore.open(), options.target))
+      : await fromEngine(options.target);
     if (options.json) writeJson(analysis, (text) => process.stdout.write(text));
     else if (!rules) process.stdout.write(`${summaryText(analysis)}\n`);
     if (analysis.errors.length) {

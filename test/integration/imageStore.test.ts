@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { readTar } from '../../src/core/layers/tarReader';
+import { acquireLock } from '../../src/core/store/fileLock';
 import { ImageStore } from '../../src/core/store/imageStore';
 import { DigestMismatchError } from '../../src/core/store/storeErrors';
+import { TarWriter } from '../../src/core/store/tarWriter';
 import { tempHome, writeTestImage } from '../support/storeImages';
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -104,5 +109,50 @@ describe('ImageStore on a real folder', () => {
     assert.equal(last.find((i) => i.id === a.configDigest), undefined, 'untagging the last name removes the image from the index, as docker rmi does');
     assert.equal(await store.hasBlob(a.manifest.digest), true, 'its blobs stay until gc');
     await assert.rejects(store.tag('x', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(Buffer.from('none')), size: 4 }), /is not in the image store/);
+  });
+});
+
+describe('the store\'s lock files and tar writer on a real folder', () => {
+  const { home, cleanup } = tempHome();
+  after(cleanup);
+
+  test('a lock left by a dead process is broken; one held by a live process is waited for', async () => {
+    const file = path.join(home, 'x.lock');
+    fs.writeFileSync(file, '999999999\n');
+    const lock = await acquireLock(file, { timeoutMs: 2_000 });
+    assert.equal(fs.readFileSync(file, 'utf8'), `${process.pid}\n`);
+    await lock!.release();
+    const holder = spawn('sleep', ['30']);
+    try {
+      fs.writeFileSync(file, `${holder.pid}\n`);
+      await assert.rejects(acquireLock(file, { timeoutMs: 300 }), new RegExp(`held by process ${holder.pid}`));
+    } finally {
+      holder.kill('SIGKILL');
+      await once(holder, 'close');
+    }
+    const after = await acquireLock(file, { timeoutMs: 2_000 });
+    await after!.release();
+    assert.equal(fs.existsSync(file), false);
+  });
+
+  test('TarWriter output reads back with the project\'s tar reader and GNU tar, sizes and bytes exact', async () => {
+    const file = path.join(home, 'w.tar');
+    const handle = await fs.promises.open(file, 'w');
+    const big = randomBytes(70_001);
+    const tar = new TarWriter(handle);
+    await tar.directory('blobs');
+    await tar.file('blobs/a', big.length, big);
+    await tar.file('empty', 0, Buffer.alloc(0));
+    await tar.finish();
+    await handle.close();
+    const seen: [string, string, number][] = [];
+    for await (const entry of readTar(fs.createReadStream(file))) {
+      const chunks: Buffer[] = [];
+      for await (const c of entry.body) chunks.push(c);
+      seen.push([entry.path, entry.type, Buffer.concat(chunks).length]);
+      if (entry.path === 'blobs/a') assert.ok(Buffer.concat(chunks).equals(big));
+    }
+    assert.deepEqual(seen, [['blobs', 'directory', 0], ['blobs/a', 'file', 70_001], ['empty', 'file', 0]]);
+    assert.match(execFileSync('tar', ['tvf', file], { encoding: 'utf8' }), /70001 .* blobs\/a/);
   });
 });

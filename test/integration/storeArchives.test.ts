@@ -46,6 +46,9 @@ describe('core store archives against the real docker and skopeo', { skip: skipU
     const image = await inspectImage(store, ref);
     assert.deepEqual(image.layers.map((l) => l.diffId), dockerDiffIds());
     if (sameConfigAsDocker) assert.equal(image.id, dockerId());
+    const inspected = JSON.parse(docker('image', 'inspect', '--format', '{{json .}}', baseImage())) as { Os: string; Architecture: string; Config: { Cmd: string[] } };
+    assert.deepEqual([image.config.os, image.config.architecture], [inspected.Os, inspected.Architecture]);
+    assert.deepEqual(image.config.config?.Cmd, inspected.Config.Cmd, 'the config says what docker says');
     image.layers.forEach((l, i) => assert.ok(blobBytes(store, l.digest).equals(legacyLayers[i]), `layer ${i} has the same bytes as docker save's layer.tar`));
     const check = await checkStore(store);
     assert.equal(check.clean, true, JSON.stringify(check.problems));

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { hostPlatform, MediaType } from '../../src/core/store/descriptor';
 import { collectGarbage } from '../../src/core/store/garbageCollection';
+import { inspectImage } from '../../src/core/store/imageInspect';
 import { removeImage } from '../../src/core/store/imageRemoval';
 import { ImageStore } from '../../src/core/store/imageStore';
 import { checkStore } from '../../src/core/store/storeCheck';
-import { tempHome, writeTestImage } from '../support/storeImages';
+import { descriptorOf, tempHome, writeTestImage } from '../support/storeImages';
 
 describe('rmi, gc and fsck on a real store folder', () => {
   const { home, cleanup } = tempHome();
@@ -85,5 +87,35 @@ describe('rmi, gc and fsck on a real store folder', () => {
     await removeImage(store, 'broken');
     await collectGarbage(store, { graceMs: 0 });
     assert.equal((await checkStore(store)).clean, true);
+  });
+});
+
+describe('a multi-platform image (an index) in the store', () => {
+  const { home, cleanup } = tempHome();
+  after(cleanup);
+
+  test('list and inspect resolve the host platform; a platform kept without its blobs is not damage; gc keeps every child', async () => {
+    const store = await ImageStore.open(home);
+    const amd64 = await writeTestImage(store, [[{ path: 'arch', content: 'amd64' }]], undefined, 'amd64');
+    const arm64 = await writeTestImage(store, [[{ path: 'arch', content: 'arm64' }]], undefined, 'arm64');
+    const s390x = { mediaType: MediaType.ociManifest, digest: `sha256:${'5'.repeat(64)}`, size: 10, platform: { os: 'linux', architecture: 's390x' } };
+    const index = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [{ ...arm64.manifest, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }, { ...amd64.manifest, platform: { os: 'linux', architecture: 'amd64' } }, s390x],
+    }));
+    await store.writeBlob(index);
+    const indexDesc = descriptorOf(MediaType.ociIndex, index);
+    await store.tag('multi:1', indexDesc);
+    const host = hostPlatform().architecture === 'arm64' ? arm64 : amd64;
+    const [listed] = await store.list();
+    assert.equal(listed.manifest.digest, indexDesc.digest);
+    assert.equal(listed.id, host.configDigest, 'the id is the host platform\'s config');
+    assert.equal((await inspectImage(store, 'multi:1', { os: 'linux', architecture: 'arm64' })).id, arm64.configDigest);
+    await assert.rejects(inspectImage(store, 'multi:1', { os: 'windows', architecture: 'amd64' }), /has no manifest for windows\/amd64 \(it has: linux\/arm64\/v8, linux\/amd64, linux\/s390x\)/);
+    const check = await checkStore(store);
+    assert.equal(check.clean, true, `the s390x manifest is simply not kept: ${JSON.stringify(check.problems)}`);
+    const gc = await collectGarbage(store, { graceMs: 0 });
+    assert.deepEqual(gc.removed, []);
   });
 });

@@ -17,10 +17,10 @@ export function descriptorOf(mediaType: string, data: Buffer): Descriptor {
 }
 
 /** Writes a small one-platform image (uncompressed layers of these entries) into the store; its manifest descriptor and config digest. */
-export async function writeTestImage(store: ImageStore, layers: readonly (readonly TestEntry[])[], created = '2024-01-02T03:04:05Z'): Promise<{ manifest: Descriptor; configDigest: string; size: number }> {
+export async function writeTestImage(store: ImageStore, layers: readonly (readonly TestEntry[])[], created = '2024-01-02T03:04:05Z', architecture = 'amd64'): Promise<{ manifest: Descriptor; configDigest: string; size: number }> {
   const tars = layers.map((l) => makeTar(l));
   const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64',
+    architecture,
     os: 'linux',
     created,
     config: { Cmd: ['sh'] },

@@ -53,7 +53,9 @@ export async function saveImages(store: ImageStore, names: readonly string[], fi
 
   const target = path.resolve(file);
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  const out = await fs.open(temp, 'wx');
+  const out = await fs.open(temp, 'wx').catch((err: NodeJS.ErrnoException) => {
+    throw new StoreError(`cannot write ${target}: ${err.code === 'ENOENT' ? 'its folder does not exist' : err.message}`);
+  });
   try {
     const tar = new TarWriter(out);
     await tar.directory('blobs');

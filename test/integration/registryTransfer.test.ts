@@ -139,6 +139,13 @@ describe('multi-platform index made by the test', { skip: skipUnlessAvailable(re
       assert.equal(pulled.descriptor.digest, indexDigest, 'for this host the name points at the index');
       const resolved = await store.resolveManifest((await store.resolve(ref))!);
       assert.equal(resolved.descriptor.digest, host.architecture === 'amd64' ? amd.manifestDigest : arm.manifestDigest);
+
+      // Both platforms are in the store now: the index pushes whole, children first.
+      const copy = `${plainRegistry()}/multi-${run}/copy:multi`;
+      await store.tag(copy, (await store.resolve(ref))!);
+      assert.equal(await pushImage(client, store, parseReference(copy)), indexDigest);
+      assert.deepEqual(await rawManifest(plainRegistry(), `multi-${run}/copy`, 'multi'), index);
+      assert.deepEqual(await rawManifest(plainRegistry(), `multi-${run}/copy`, arm.manifestDigest), arm.manifest);
     }
     await assertClean(store, 'after the multi-platform pulls');
   });

@@ -94,7 +94,7 @@ describe('pull and push between the core store and the registry, checked with th
     assert.ok(events.slice(-2).every((e) => e.status === 'Already exists'));
   });
 
-  test('the CLI pulls into the core store with --engine core, and through the daemon without it', () => {
+  test('the CLI pulls into the core store with --engine core, and pulls and pushes through the daemon without it', async () => {
     const home = tempHome();
     const env = { ...process.env, STEVEDORE_HOME: home };
     const out = execFileSync(process.execPath, [CLI, 'pull', '--engine', 'core', '--json', pushedByDocker], { env, encoding: 'utf8' });
@@ -104,6 +104,15 @@ describe('pull and push between the core store and the registry, checked with th
     const daemon = execFileSync(process.execPath, [CLI, 'pull', '--json', pushedByDocker], { env, encoding: 'utf8' });
     assert.equal((JSON.parse(daemon) as { engine: string }).engine, 'daemon');
     assert.match(docker('inspect', '--format', '{{json .RepoDigests}}', pushedByDocker), new RegExp(dockerDigest));
+
+    const viaDaemon = `${plainRegistry()}/${repo}-daemon:cli`;
+    docker('tag', baseImage(), viaDaemon);
+    try {
+      execFileSync(process.execPath, [CLI, 'push', viaDaemon], { env, stdio: 'ignore' }); // throws unless it exits 0
+      assert.equal(sha(await rawManifest(plainRegistry(), `${repo}-daemon`, 'cli')), dockerDigest);
+    } finally {
+      docker('rmi', viaDaemon);
+    }
   });
 });
 

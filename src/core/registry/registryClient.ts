@@ -508,7 +508,7 @@ function pickChallenge(res: IncomingMessage): AuthChallenge | undefined {
 }
 
 /** The `rel="next"` target of a Link header (tags and catalog pagination). */
-export function nextLink(res: IncomingMessage): string | undefined {
+function nextLink(res: IncomingMessage): string | undefined {
   const link = res.headers.link;
   if (!link) return undefined;
   const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(Array.isArray(link) ? link.join(', ') : link);
@@ -549,7 +549,7 @@ async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncI
 }
 
 /** A non-success answer as a RegistryError with the registry's own error text. */
-export async function statusError(res: IncomingMessage, what: string): Promise<RegistryError> {
+async function statusError(res: IncomingMessage, what: string): Promise<RegistryError> {
   let detail = '';
   try {
     const body = (await readBody(res, 64 << 10)).toString('utf8');

@@ -191,6 +191,20 @@ describe('registry client with a Bearer token realm (token server and proxy in t
     wrong.close();
   });
 
+  test('credentials are never sent to a plain-HTTP token realm on another machine', async () => {
+    const proxy = await startProxy(plainRegistry(), (req, res) => {
+      req.resume();
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="http://auth.stevedore-test.invalid/token",service="x"' }).end();
+    });
+    try {
+      const client = new RegistryClient({ credentials: alice });
+      await rejectsWith(client.listTags(parseReference(`${proxy.host}/any/repo`)), 'tls', /plain HTTP: credentials are not sent there/);
+      client.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('a blob redirected to another host is fetched without the Authorization header', async () => {
     const seen: (string | undefined)[] = [];
     const storage = http.createServer((req, res) => {

@@ -394,6 +394,10 @@ export class RegistryClient {
     } catch {
       throw new RegistryError('protocol', `${host}'s token realm "${realm}" is not a URL`);
     }
+    const sendsSecret = Boolean(creds?.identityToken || creds?.username !== undefined);
+    if (sendsSecret && url.protocol !== 'https:' && !isLoopback(url.host) && !this.transport.isInsecure(url.host)) {
+      throw new RegistryError('tls', `${host} sends logins to ${url.origin}, which is plain HTTP: credentials are not sent there unless ${url.host} is marked insecure`);
+    }
     const service = challenge.params.service;
     let res: IncomingMessage;
     try {

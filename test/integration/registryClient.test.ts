@@ -171,9 +171,16 @@ describe('registry client with a Bearer token realm (token server and proxy in t
     await client.listTags(parseReference(ref));
     assert.equal(realm.fetches.length, pullFetches, 'the pull token is reused');
 
+    const fresh = new RegistryClient({ credentials: alice });
+    const before = realm.fetches.length;
+    await Promise.all([0, 1, 2].map(() => fresh.getBlob(parseReference(ref), { digest: sha(image.layers[0]), size: image.layers[0].length }).then(drain)));
+    assert.equal(realm.fetches.length, before + 1, 'three parallel downloads share one token request');
+    fresh.close();
+
+    const beforeRefresh = realm.fetches.length;
     realm.valid.clear(); // the registry forgets every token: the next request gets a 401
     assert.deepEqual((await client.getManifest(parseReference(ref))).bytes, image.manifest);
-    assert.equal(realm.fetches.length, pullFetches + 1, 'a fresh token after the 401');
+    assert.equal(realm.fetches.length, beforeRefresh + 1, 'a fresh token after the 401');
     client.close();
   });
 

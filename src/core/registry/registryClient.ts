@@ -69,7 +69,7 @@ export class RegistryClient {
   private readonly lookup: CredentialLookup;
   private readonly endpoints = new Map<string, Promise<Endpoint>>();
   private readonly credentials = new Map<string, Promise<RegistryCredentials | undefined>>();
-  private readonly tokens = new Map<string, Token>();
+  private readonly tokens = new Map<string, Promise<Token>>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new Transport(options);
@@ -377,11 +377,18 @@ export class RegistryClient {
     if (creds?.registryToken) return { Authorization: `Bearer ${creds.registryToken}` };
     const scopes = scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
     const key = `${host}|${challenge.params.realm}|${challenge.params.service}|${scopes.join(' ')}`;
-    const cached = this.tokens.get(key);
-    if (!refresh && cached && cached.expires > Date.now()) return { Authorization: `Bearer ${cached.value}` };
-    const token = await this.fetchToken(host, challenge, scopes, creds);
-    this.tokens.set(key, token);
-    return { Authorization: `Bearer ${token.value}` };
+    // Parallel requests for one scope (layers of a pull) share one token request.
+    const existing = refresh ? undefined : this.tokens.get(key);
+    if (existing) {
+      const cached = await existing.catch(() => undefined);
+      if (cached && cached.expires > Date.now()) return { Authorization: `Bearer ${cached.value}` };
+    }
+    const request = this.fetchToken(host, challenge, scopes, creds);
+    this.tokens.set(key, request);
+    request.catch(() => {
+      if (this.tokens.get(key) === request) this.tokens.delete(key);
+    });
+    return { Authorization: `Bearer ${(await request).value}` };
   }
 
   /** The token endpoint: OAuth2 POST with a refresh (identity) token, else GET with Basic credentials or anonymously. */

@@ -3,16 +3,22 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { plainRegistry, registriesMissing, registryPassword, registryUser, secureRegistry } from '../support/registry';
 import { baseImage, docker, dockerMissing, skipUnlessAvailable } from '../support/services';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const run = `${process.pid}-${Date.now().toString(36)}`;
 
+const homes: string[] = [];
+after(() => {
+  for (const dir of homes) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** A user's home with Docker's certs.d holding the test CA, and an empty Docker config. */
 function home(): { env: NodeJS.ProcessEnv; config: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-cli-home-'));
+  homes.push(dir);
   const certs = path.join(dir, '.docker/certs.d', secureRegistry());
   fs.mkdirSync(certs, { recursive: true });
   fs.copyFileSync(process.env.STEVEDORE_TEST_REGISTRY_CA!, path.join(certs, 'ca.crt'));

@@ -16,6 +16,15 @@ import { buildImage, pushBuilt, sha } from '../support/testImages';
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const noCredentials = () => Promise.resolve(undefined);
 const ca = () => process.env.STEVEDORE_TEST_REGISTRY_CA!;
+const temps: string[] = [];
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-certs-'));
+  temps.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 async function rejectsWith(promise: Promise<unknown>, reason: string, message?: RegExp): Promise<RegistryError> {
   try {
@@ -39,7 +48,7 @@ describe('registry client on the TLS + htpasswd registry', { skip: skipUnlessAva
   const good = () => Promise.resolve({ username: registryUser(), password: registryPassword() });
 
   test('TLS is verified: refused without the CA, accepted with it as a CA file, from certs.d, or with the host marked insecure', async () => {
-    const bare = new RegistryClient({ credentials: good, certsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'certs-')) });
+    const bare = new RegistryClient({ credentials: good, certsDir: tempDir() });
     const refused = await bare.ping(secureRegistry());
     assert.equal(refused.ok, false);
     assert.equal(!refused.ok && refused.reason, 'tls');
@@ -51,7 +60,7 @@ describe('registry client on the TLS + htpasswd registry', { skip: skipUnlessAva
     assert.deepEqual(await withCa.ping(secureRegistry()), { ok: true });
     withCa.close();
 
-    const certsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certs-'));
+    const certsDir = tempDir();
     fs.mkdirSync(path.join(certsDir, secureRegistry()));
     fs.copyFileSync(ca(), path.join(certsDir, secureRegistry(), 'ca.crt'));
     const fromCertsD = new RegistryClient({ credentials: good, certsDir });

@@ -21,7 +21,15 @@ import { buildImage, pushBuilt, sha } from '../support/testImages';
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const noCredentials = () => Promise.resolve(undefined);
-const tempHome = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-xfer-'));
+const homes: string[] = [];
+const tempHome = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-xfer-'));
+  homes.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of homes) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** fsck clean; returns how many partial downloads were left to resume. */
 async function assertClean(store: ImageStore, when: string): Promise<number> {

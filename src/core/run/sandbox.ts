@@ -77,7 +77,7 @@ function mountPointDir(rootfs: string, name: string): void {
   fs.mkdirSync(file, { mode: 0o755 });
 }
 
-/** The unshare command line for a spec (exposed for exec, which shares most of it). */
+/** `<env> unshare --root --wd --setgid --setuid -- argv`: the last step into the container, for start and exec. */
 function execLine(spec: SandboxSpec, uid: number, gid: number, cwd: string): string[] {
   const env = spec.env.filter((e) => e.indexOf('=') > 0);
   if (!env.some((e) => e.startsWith('PATH='))) env.push('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
@@ -102,6 +102,23 @@ export function spawnSandboxed(spec: SandboxSpec): ChildProcess {
   const namespaces = ['--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', ...(spec.network === 'none' ? ['--net'] : [])];
   const args = [...(ok.rootless ? ['--user', '--map-root-user'] : []), ...namespaces, '--', '/bin/sh', '-c', SETUP, 'sandbox', rootfs, spec.hostname ?? '', spec.network, ...execLine({ ...spec, rootfs }, uid, gid, cwd)];
   return spawn(findOnPath('unshare')!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } });
+}
+
+/**
+ * Runs `spec.argv` in the running container whose PID 1 is `initPid` (`docker exec`): nsenter
+ * joins its namespaces (its mount namespace still has the host's tree, the container being a
+ * chroot inside it), then the same last step as at start chroots, changes dir and user.
+ */
+export function spawnInSandbox(initPid: number, spec: SandboxSpec): ChildProcess {
+  const ok = sandboxSupport();
+  if (!ok.ok) throw new Error(`cannot run containers: ${ok.reason}`);
+  const rootfs = path.resolve(spec.rootfs);
+  const { uid, gid } = resolveUser(rootfs, spec.user);
+  const nsenter = findOnPath('nsenter');
+  if (!nsenter) throw new Error('the nsenter command (util-linux) is not installed');
+  const namespaces = [...(ok.rootless ? ['--user', '--preserve-credentials'] : []), '--mount', '--uts', '--ipc', '--net', '--pid'];
+  const args = ['--target', String(initPid), ...namespaces, '--', findOnPath('env')!, '-i', ...execLine({ ...spec, rootfs }, uid, gid, spec.cwd || '/')];
+  return spawn(nsenter, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } });
 }
 
 /** The host PID of the container's PID 1: the child of the unshare process `unsharePid`. */

@@ -103,7 +103,7 @@ describe('core containers on real namespaces', { skip: skipUnlessAvailable(coreB
     assert.equal((await runner.list()).some((r) => r.config.name === 'inspected'), false, 'created is not running');
     assert.ok((await runner.list({ all: true })).some((r) => r.config.name === 'inspected'));
     await runner.start(c.id.slice(0, 12));
-    const inspected = await runner.inspect('inspected') as { Name: string; State: { Running: boolean; Pid: number }; Config: { Cmd: string[] }; HostConfig: { NetworkMode: string } };
+    const inspected = await runner.inspect('inspected') as unknown as { Name: string; State: { Running: boolean; Pid: number }; Config: { Cmd: string[] }; HostConfig: { NetworkMode: string } };
     assert.equal(inspected.Name, '/inspected');
     assert.equal(inspected.State.Running, true);
     assert.ok(inspected.State.Pid > 0);

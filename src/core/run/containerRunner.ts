@@ -257,7 +257,7 @@ export class ContainerRunner {
   }
 
   /** `docker inspect` JSON of a container. */
-  async inspect(idOrName: string): Promise<Record<string, unknown>> {
+  async inspect(idOrName: string): Promise<{ Id: string } & Record<string, unknown>> {
     const { config, state, paths } = await this.get(idOrName);
     const overlay = state.overlay !== false;
     return {

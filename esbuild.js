@@ -27,6 +27,7 @@ const common = {
  */
 const APART = {
   'src/engine/daemon/daemonEngine.ts': 'daemonEngine.js',
+  'src/engine/core/coreEngine.ts': 'coreEngine.js',
   'src/language/languageFeatures.ts': 'languageFeatures.js',
   'src/commands/compose.ts': 'compose.js',
   'src/inspector/inspectorHost.ts': 'inspectorHost.js',

@@ -27,10 +27,10 @@ function parseLines(text: string): LogLine[] {
  * The log from disk (the last `tail` lines), then, with `follow`, what is appended until
  * `running()` says the container stopped (and the rest is read) or `signal` aborts.
  */
-export async function* readLogs(file: string, options: { tail?: number; follow?: boolean; signal?: AbortSignal; running?: () => Promise<boolean> }): AsyncGenerator<LogLine> {
+export async function* readLogs(file: string | number, options: { tail?: number; follow?: boolean; signal?: AbortSignal; running?: () => Promise<boolean> }): AsyncGenerator<LogLine> {
   // One descriptor throughout: a `--rm` container's files are deleted when it exits, and what it
-  // wrote last is still read through it.
-  const fd = fs.openSync(file, 'r');
+  // wrote last is still read through it (open it before the start to be sure of it).
+  const fd = typeof file === 'number' ? file : fs.openSync(file, 'r');
   let offset = 0;
   let partial = '';
   const readMore = (): LogLine[] => {

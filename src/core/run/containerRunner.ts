@@ -210,9 +210,15 @@ export class ContainerRunner {
   }
 
   async *logs(idOrName: string, options: { follow?: boolean; tail?: number; signal?: AbortSignal } = {}): AsyncGenerator<LogLine> {
+    yield* await this.openLogs(idOrName, options);
+  }
+
+  /** The log, opened now: for `run` without `-d`, opened before the start so a `--rm` container's output is read whole. */
+  async openLogs(idOrName: string, options: { follow?: boolean; tail?: number; signal?: AbortSignal } = {}): Promise<AsyncGenerator<LogLine>> {
     const { paths } = await this.get(idOrName);
-    const running = async () => fs.existsSync(paths.state) && (await this.currentState(paths)).status === 'running';
-    yield* readLogs(paths.log, { ...options, running });
+    const fd = fs.openSync(paths.log, 'r');
+    const running = async () => fs.existsSync(paths.state) && (await this.currentState(paths)).status !== 'exited';
+    return readLogs(fd, { ...options, running });
   }
 
   /** Starts `argv` in the running container (`docker exec`), with stdio pipes. */

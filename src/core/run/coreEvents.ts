@@ -68,3 +68,24 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** The latest event that matches, among the last 256 KB of the log (an exit code after `--rm`). */
+export function lastEvent(home: string, match: (e: CoreEvent) => boolean): CoreEvent | undefined {
+  const file = eventsFile(home);
+  const size = fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  const start = Math.max(0, size - (256 << 10));
+  const fd = fs.openSync(file, 'r');
+  const buffer = Buffer.alloc(size - start);
+  fs.readSync(fd, buffer, 0, buffer.length, start);
+  fs.closeSync(fd);
+  const lines = buffer.toString('utf8').split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const event = JSON.parse(line) as CoreEvent;
+      if (match(event)) return event;
+    } catch {
+      // a partial first line or an empty last one
+    }
+  }
+  return undefined;
+}

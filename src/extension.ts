@@ -36,8 +36,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const settings = () => vscode.workspace.getConfiguration('stevedore');
   const engineChoice = () => settings().get<string>('engine', 'auto').trim() || 'auto';
   const logRequest = (r: EngineRequest) => (r.error === undefined ? log.info(requestLine(r)) : log.warn(requestLine(r)));
-  // Automatic: the daemon the docker CLI would use, else the bundled core.
-  const candidates = () => [...engineCandidates(currentEnvironment(), engineChoice(), 'the stevedore.engine setting', logRequest), ...(engineChoice() === AUTO ? [coreCandidate('no daemon answered: the bundled core')] : [])];
+  // Automatic: the daemon the docker CLI would use, else the bundled core; but a daemon named in
+  // DOCKER_HOST or DOCKER_CONTEXT is reported unreachable rather than replaced, so a typo shows.
+  const candidates = () => {
+    const environment = currentEnvironment();
+    const fallback = engineChoice() === AUTO && !environment.env.DOCKER_HOST?.trim() && !environment.env.DOCKER_CONTEXT?.trim();
+    return [...engineCandidates(environment, engineChoice(), 'the stevedore.engine setting', logRequest), ...(fallback ? [coreCandidate('no daemon answered: the bundled core')] : [])];
+  };
   const connection = new EngineConnection({ candidates });
   const engines = new EnginesTree(connection, engineChoice, logRequest);
   const views = {

@@ -33,10 +33,12 @@ export interface ImageConfigFile {
   history?: HistoryEntry[];
 }
 
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 export function emptyConfig(platform: Platform): ImageConfigFile {
   return {
     architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}),
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+    config: { Env: [DEFAULT_PATH] },
     rootfs: { type: 'layers', diff_ids: [] }, history: [],
   };
 }

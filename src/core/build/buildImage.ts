@@ -9,7 +9,7 @@ import { hostPlatform, MediaType, type Descriptor, type Platform } from '../stor
 import type { ImageStore } from '../store/imageStore';
 import { pullImage } from '../transfer/pullImage';
 import { BuildCache, stepKey } from './buildCache';
-import { emptyConfig, type ImageConfigFile } from './buildConfig';
+import { DEFAULT_PATH, emptyConfig, envValue, type ContainerConfig, type ImageConfigFile } from './buildConfig';
 import { SourceTree } from './buildContext';
 import { BuildError } from './buildError';
 import { expandWord } from './shellWords';
@@ -152,12 +152,12 @@ export async function buildImage(store: ImageStore, options: CoreBuildOptions): 
       const j = stageIndex(ref, before);
       if (j === undefined) return undefined;
       const state = await buildStage(j);
-      return { tree: new SourceTree(await materialize(state, store, workspace)), key: `stage:${state.key}` };
+      return { key: `stage:${state.key}`, tree: async () => new SourceTree(await materialize(state, store, workspace)) };
     },
     async imageFiles(ref) {
       const image = await baseImage(ref, platform);
       const state: StageState = { index: -1, config: image.config, layers: image.layers, key: image.id, args: new Map(), cmdSet: false };
-      return { tree: new SourceTree(await materialize(state, store, workspace)), key: `image:${image.id}` };
+      return { key: `image:${image.id}`, tree: async () => new SourceTree(await materialize(state, store, workspace)) };
     },
   };
 
@@ -190,7 +190,7 @@ export async function buildImage(store: ImageStore, options: CoreBuildOptions): 
           }
           const config: ImageConfigFile = {
             architecture: image.config.architecture, os: image.config.os, ...(image.config.variant ? { variant: image.config.variant } : {}),
-            config: image.config.config ?? {}, rootfs: { type: 'layers', diff_ids: [...(image.config.rootfs?.diff_ids ?? [])] }, history: [...(image.config.history ?? [])],
+            config: withPath(image.config.config ?? {}), rootfs: { type: 'layers', diff_ids: [...(image.config.rootfs?.diff_ids ?? [])] }, history: [...(image.config.history ?? [])],
           };
           state = { index: i, name: stage.name, config, layers: image.layers, key: stepKey({ parent: image.id, instruction: '', platform: platformString(basePlatform) }), args: new Map(), cmdSet: false };
         }
@@ -216,6 +216,11 @@ export async function buildImage(store: ImageStore, options: CoreBuildOptions): 
     await Promise.allSettled(built.values());
     await workspace.remove();
   }
+}
+
+/** Docker's builders give an image without PATH the default one. */
+function withPath(config: ContainerConfig): ContainerConfig {
+  return envValue(config.Env ?? undefined, 'PATH') === undefined ? { ...config, Env: [...(config.Env ?? []), DEFAULT_PATH] } : config;
 }
 
 async function writeImage(store: ImageStore, state: StageState, tags: readonly string[], emit: (e: BuildEvent) => void): Promise<{ imageId: string; manifest: Descriptor }> {

@@ -30,10 +30,13 @@ export async function copySources(tree: SourceTree, sources: readonly string[], 
     const st = await fs.stat(from);
     if (st.isDirectory()) {
       const target = resolveInRoot(rootfs, dest, { createDirs: true, followLast: true });
+      if (!existing && options.owner) await fs.chown(target, options.owner.uid, options.owner.gid);
       await copyChildren(tree, source, target, options);
     } else {
       const parentInRoot = intoDir ? dest : path.posix.dirname(dest);
+      const parentExisted = intoDir ? !!existing : await fs.stat(resolveInRoot(rootfs, parentInRoot, { followLast: true })).then(() => true, () => false);
       const parent = resolveInRoot(rootfs, parentInRoot, { createDirs: true, followLast: true });
+      if (!parentExisted && options.owner) await fs.chown(parent, options.owner.uid, options.owner.gid);
       const name = intoDir ? path.posix.basename(source) : path.posix.basename(dest);
       await copyEntry(from, path.join(parent, name), options, true);
     }

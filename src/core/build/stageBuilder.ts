@@ -36,8 +36,14 @@ export interface StageContext {
   readonly signal?: AbortSignal;
   emit(e: BuildEvent): void;
   /** A stage by name or index, built (and its files made) on demand. */
-  stageFiles(ref: string, before: number): Promise<{ tree: SourceTree; key: string } | undefined>;
-  imageFiles(ref: string): Promise<{ tree: SourceTree; key: string }>;
+  stageFiles(ref: string, before: number): Promise<LazySource | undefined>;
+  imageFiles(ref: string): Promise<LazySource>;
+}
+
+/** Another stage's or image's files for COPY --from: the key at once, the files only on a cache miss. */
+export interface LazySource {
+  readonly key: string;
+  tree(): Promise<SourceTree>;
 }
 
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
@@ -340,7 +346,7 @@ export class StageBuilder {
     const chmodText = this.flag(ins, 'chmod');
     if (chmodText !== undefined && !/^[0-7]{3,4}$/.test(chmodText)) throw new BuildError(`invalid chmod parameter: ${chmodText} (an octal mode like 755)`);
     const chmod = chmodText === undefined ? undefined : parseInt(chmodText, 8);
-    let tree = this.ctx.context;
+    let tree: SourceTree | (() => Promise<SourceTree>) = this.ctx.context;
     let content: string;
     let keepOwner = false;
     const heredocs = new Map(ins.heredocs.map((h) => [h.name, h]));
@@ -368,18 +374,20 @@ export class StageBuilder {
       content = await tree.digest(sources);
     } else if (from !== undefined) {
       const stage = (await this.ctx.stageFiles(from, this.state.index)) ?? (await this.ctx.imageFiles(from));
-      tree = stage.tree;
+      tree = () => stage.tree();
       content = stage.key;
       keepOwner = true;
       sources = sources.map((s) => s.replace(/^\/+/, ''));
     } else {
-      const resolved = (await Promise.all(sources.map((s) => tree.resolve(s)))).flat();
-      content = await tree.digest(resolved);
+      const context = this.ctx.context;
+      const resolved = (await Promise.all(sources.map((s) => context.resolve(s)))).flat();
+      content = await context.digest(resolved);
     }
     const flagText = ins.flags.map((f) => `--${f.name}${f.value === undefined ? '' : `=${this.word(f.value)}`}`).join(' ');
     const createdBy = `${ins.keyword} ${flagText ? `${flagText} ` : ''}${[...sources, dest].join(' ')} # buildkit`;
-    const sourceTree = tree;
+    const lazyTree = tree;
     await this.fileStep(step, createdBy, { content }, async (rootfs) => {
+      const sourceTree = typeof lazyTree === 'function' ? await lazyTree() : lazyTree;
       const owner = chown === undefined ? undefined : await resolveOwner(rootfs, chown);
       const resolved = (await Promise.all(sources.map((s) => sourceTree.resolve(s)))).flat();
       const plain: string[] = [];

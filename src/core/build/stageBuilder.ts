@@ -377,7 +377,6 @@ export class StageBuilder {
       tree = () => stage.tree();
       content = stage.key;
       keepOwner = true;
-      sources = sources.map((s) => s.replace(/^\/+/, ''));
     } else {
       const context = this.ctx.context;
       const resolved = (await Promise.all(sources.map((s) => context.resolve(s)))).flat();

@@ -31,7 +31,7 @@ export function stepKey(input: StepKeyInput): string {
 }
 
 export class BuildCache {
-  private constructor(private readonly dir: string, private readonly store: ImageStore) {}
+  private constructor(readonly dir: string, private readonly store: ImageStore) {}
 
   static async open(store: ImageStore): Promise<BuildCache> {
     const dir = path.join(path.dirname(store.root), 'buildcache');

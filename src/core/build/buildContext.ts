@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../store/atomicFile';
 import { BuildError } from './buildError';
 import { hasExceptions, isIgnored, parseDockerignore, type IgnorePattern } from './dockerignore';
 
@@ -12,10 +13,12 @@ import { hasExceptions, isIgnored, parseDockerignore, type IgnorePattern } from 
  */
 export class SourceTree {
   private listing?: Promise<string[]>;
+  /** Content digests of files by path, valid while size, mtime, ctime and inode stay (as BuildKit's metadata cache). */
+  private known?: Map<string, { stat: string; digest: string }>;
 
-  constructor(readonly root: string, private readonly patterns: readonly IgnorePattern[] = []) {}
+  constructor(readonly root: string, private readonly patterns: readonly IgnorePattern[] = [], private readonly digestFile?: string) {}
 
-  static async forContext(contextDir: string, dockerfile: string): Promise<SourceTree> {
+  static async forContext(contextDir: string, dockerfile: string, cacheDir?: string): Promise<SourceTree> {
     const root = path.resolve(contextDir);
     const st = await fs.stat(root).catch(() => undefined);
     if (!st?.isDirectory()) throw new BuildError(`the build context ${contextDir} is not a directory`);
@@ -28,7 +31,8 @@ export class SourceTree {
         // not there
       }
     }
-    return new SourceTree(root, parseDockerignore(text));
+    const digestFile = cacheDir && path.join(cacheDir, `context-${createHash('sha256').update(root).digest('hex').slice(0, 32)}.json`);
+    return new SourceTree(root, parseDockerignore(text), digestFile);
   }
 
   /** Every path of the tree (relative, slash-separated), ignored ones left out. */
@@ -79,18 +83,46 @@ export class SourceTree {
 
   /** A digest of the paths' names, modes and contents (the cache key of a COPY). */
   async digest(sources: readonly string[]): Promise<string> {
+    const known = await this.knownDigests();
+    let changed = false;
     const hash = createHash('sha256');
     for (const source of sources) {
       for (const rel of await this.under(source)) {
         const file = path.join(this.root, rel);
-        const st = await fs.lstat(file);
+        const st = await fs.lstat(file, { bigint: true });
         hash.update(`${rel}\0${st.mode}\0${st.uid}:${st.gid}\0`);
         if (st.isSymbolicLink()) hash.update(await fs.readlink(file));
-        else if (st.isFile()) for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+        else if (st.isFile()) {
+          const stat = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+          let entry = known.get(rel);
+          if (entry?.stat !== stat) {
+            const content = createHash('sha256');
+            for await (const chunk of createReadStream(file)) content.update(chunk as Buffer);
+            entry = { stat, digest: content.digest('hex') };
+            known.set(rel, entry);
+            changed = true;
+          }
+          hash.update(entry.digest);
+        }
         hash.update('\0');
       }
     }
+    if (changed && this.digestFile) await writeFileAtomic(this.digestFile, JSON.stringify(Object.fromEntries(known)), path.dirname(this.digestFile));
     return `sha256:${hash.digest('hex')}`;
+  }
+
+  private async knownDigests(): Promise<Map<string, { stat: string; digest: string }>> {
+    if (this.known) return this.known;
+    let saved: Record<string, { stat: string; digest: string }> = {};
+    if (this.digestFile) {
+      try {
+        saved = JSON.parse(await fs.readFile(this.digestFile, 'utf8')) as typeof saved;
+      } catch {
+        // none yet, or unreadable: computed again
+      }
+    }
+    this.known = new Map(Object.entries(saved));
+    return this.known;
   }
 }
 

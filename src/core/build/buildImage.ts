@@ -121,7 +121,7 @@ export async function buildImage(store: ImageStore, options: CoreBuildOptions): 
   const home = path.dirname(store.root);
   const workspace = await BuildWorkspace.create(home);
   const cache = await BuildCache.open(store);
-  const context = await SourceTree.forContext(options.contextDir, dockerfile);
+  const context = await SourceTree.forContext(options.contextDir, dockerfile, cache.dir);
   const emit = (e: BuildEvent): void => options.onEvent?.(e);
   const built = new Map<number, Promise<StageState>>();
   let step = 0;

@@ -43,15 +43,30 @@ export async function copySources(tree: SourceTree, sources: readonly string[], 
   }
 }
 
+/** Files copied at once: each is a few syscalls, so overlapping them matters more than their bytes. */
+const PARALLEL_FILES = 16;
+
 async function copyChildren(tree: SourceTree, source: string, targetDir: string, options: CopyOptions): Promise<void> {
   const entries = (await tree.under(source)).filter((p) => p !== source);
   const prefix = source ? source.length + 1 : 0;
   const dirs: [string, string][] = [];
+  const files: [string, string][] = [];
   for (const rel of entries) {
-    const from = path.join(tree.root, rel);
-    const to = path.join(targetDir, rel.slice(prefix));
-    if (await copyEntry(from, to, options, false)) dirs.push([from, to]);
+    const pair: [string, string] = [path.join(tree.root, rel), path.join(targetDir, rel.slice(prefix))];
+    const st = await fs.lstat(pair[0]);
+    if (st.isDirectory()) {
+      await copyEntry(pair[0], pair[1], options, false);
+      dirs.push(pair);
+    } else files.push(pair);
   }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const [from, to] = files[next++];
+      await copyEntry(from, to, options, false);
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_FILES }, worker));
   // directory mtimes last: writing their children changed them
   for (const [from, to] of dirs.reverse()) {
     const st = await fs.lstat(from);

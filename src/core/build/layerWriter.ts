@@ -18,6 +18,9 @@ export interface BuiltLayer {
 /** gzip level of new layers: BuildKit uses the default (6); 1 is close in size for typical trees and several times faster. */
 const GZIP_LEVEL = 1;
 
+/** Files up to this size are read whole (one call instead of a stream's setup). */
+const SMALL_FILE = 1 << 20;
+
 interface EntryHeader {
   name: string;
   type: '0' | '1' | '2' | '5' | 'x';
@@ -79,6 +82,13 @@ async function writeEntries(out: PassThrough, root: string, changes: TreeChanges
       if (st.nlink > 1n) links.set(st.ino, name);
       const size = Number(st.size);
       await write(out, header({ ...base, type: '0', size }));
+      if (size <= SMALL_FILE) {
+        const data = await fs.readFile(file);
+        if (data.length < size) throw new Error(`${name} shrank while it was archived`);
+        await write(out, data.length === size ? data : data.subarray(0, size));
+        if (size % 512) await write(out, Buffer.alloc(512 - (size % 512)));
+        continue;
+      }
       let written = 0;
       for await (const chunk of createReadStream(file)) {
         const c = chunk as Buffer;

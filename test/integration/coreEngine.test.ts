@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EngineEvent, ProgressEvent } from '../../src/engine/engine';
 import { CoreEngine } from '../../src/engine/core/coreEngine';
@@ -41,7 +43,7 @@ describe('CoreEngine: the Engine contract over the core', { skip: skipUnlessAvai
     assert.equal(engine.endpoint, 'bundled');
     for (const op of ['runContainer', 'stopContainer', 'containerLogs', 'pullImage', 'pushImage', 'tagImage', 'removeImage'] as const) assert.ok(engine.capabilities.has(op), op);
     assert.equal(engine.capabilities.has('pauseContainer'), false);
-    assert.equal(engine.capabilities.has('buildImage'), false);
+    assert.ok(engine.capabilities.has('buildImage'));
   });
 
   test('images: list, tag, history, remove, with image events', async () => {
@@ -96,6 +98,21 @@ describe('CoreEngine: the Engine contract over the core', { skip: skipUnlessAvai
     const pulled = await drain(engine.pullImage(target));
     assert.ok(pulled.some((p) => p.status.startsWith('Digest: sha256:')));
     assert.equal((await engine.inspectImage(target)).summary.id, before);
+  });
+
+  test('build a Dockerfile with RUN, then run the image: events, tag, output', async () => {
+    const context = path.join(home, 'ctx');
+    fs.mkdirSync(context, { recursive: true });
+    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${image}\nRUN echo built-by-core > /made.txt\nCMD ["cat", "/made.txt"]\n`);
+    const built = await drain(engine.buildImage({ context, dockerfile: 'Dockerfile', tag: 'core-built:1' }));
+    assert.deepEqual(built.filter((e) => e.kind === 'step').map((e) => e.kind === 'step' && e.instruction.split(' ')[0]), ['FROM', 'RUN', 'CMD']);
+    const done = built.at(-1);
+    assert.equal(done?.kind, 'done');
+    assert.ok((await engine.listImages()).some((i) => i.tags.includes('core-built:1') && done?.kind === 'done' && i.id === done.imageId));
+    const id = await engine.createAndStart({ image: 'core-built:1' });
+    await waitFor(async () => (await engine.inspectContainer(id)).summary.state === 'exited');
+    assert.deepEqual((await drain(engine.containerLogs(id))).map((l) => l.text), ['built-by-core\n']);
+    await assert.rejects(drain(engine.buildImage({ context, dockerfile: 'Missing.Dockerfile' })), (err: Error & { reason?: string }) => err.reason === 'failed');
   });
 
   test('prune removes stopped containers only', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { buildImage } from '../../core/build/buildImage';
 import { ContainerRunner, RunnerError, type CreateRequest } from '../../core/run/containerRunner';
 import { emitEvent, followEvents } from '../../core/run/coreEvents';
 import { sandboxSupport } from '../../core/run/sandbox';
@@ -21,7 +22,7 @@ import { pushImage } from '../../core/transfer/pushImage';
 import { containerFromInspect } from '../daemon/apiModel';
 import {
   EngineError, type BuildEvent, type ContainerStats, type ContainerSummary, type Engine, type EngineErrorReason, type EngineEvent, type EngineInfo, type HistoryEntry, type ImageSummary,
-  type Inspected, type LogChunk, type LogOptions, type NetworkSummary, type Operation, type PathStat, type ProgressEvent, type PruneResult, type RunRequest, type TerminalSession,
+  type BuildRequest, type Inspected, type LogChunk, type LogOptions, type NetworkSummary, type Operation, type PathStat, type ProgressEvent, type PruneResult, type RunRequest, type TerminalSession,
   type TransferOptions, type VolumeSummary,
 } from '../engine';
 import { historyEntries, imageSummary } from './coreImages';
@@ -35,7 +36,8 @@ export interface CoreEngineOptions {
 }
 
 const IMAGE_OPERATIONS: readonly Operation[] = ['pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'pruneImages'];
-const CONTAINER_OPERATIONS: readonly Operation[] = ['startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
+/** Building needs the sandbox too (RUN steps). */
+const CONTAINER_OPERATIONS: readonly Operation[] = ['buildImage', 'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
 
 /** The networks a core container can have: no bridge, so none or the host's. */
 const NETWORKS: readonly NetworkSummary[] = ['none', 'host'].map((name) => ({ id: name, name, driver: name === 'host' ? 'host' : 'null', scope: 'local', created: 0, internal: name === 'none', labels: {} }));
@@ -226,28 +228,13 @@ export class CoreEngine implements Engine {
     });
   }
 
-  async *pullImage(reference: string, options: TransferOptions = {}): AsyncIterable<ProgressEvent> {
-    const events: ProgressEvent[] = [];
-    let wake: (() => void) | undefined;
-    const push = (e: ProgressEvent) => {
-      events.push(e);
-      wake?.();
-    };
-    const ref = withDefaultTag(parseReference(reference));
-    const work = (async () => {
+  pullImage(reference: string, options: TransferOptions = {}): AsyncIterable<ProgressEvent> {
+    return streamed<ProgressEvent>(async (push) => {
+      const ref = withDefaultTag(parseReference(reference));
       const result = await pullImage(this.client(options), await this.store(), ref, { onProgress: (e) => push(e), signal: options.signal });
       push({ status: `Digest: ${result.descriptor.digest}` });
       emitEvent(this.home, { type: 'image', action: 'pull', id: result.id, attributes: { name: normalizeRef(reference) } });
-    })();
-    let done = false;
-    let failure: unknown;
-    work.then(() => (done = true), (err: unknown) => ((failure = err), (done = true))).finally(() => wake?.());
-    while (!done || events.length) {
-      if (!events.length) await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-      yield* events.splice(0);
-    }
-    if (failure) throw engineError(failure);
+    });
   }
 
   async *pushImage(reference: string, options: TransferOptions = {}): AsyncIterable<ProgressEvent> {
@@ -314,10 +301,29 @@ export class CoreEngine implements Engine {
     });
   }
 
-  buildImage(): AsyncIterable<BuildEvent> {
-    return {
-      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new EngineError('The bundled engine cannot build images yet (the core builder is not in this version).', 'failed')) }),
-    };
+  /** The core builder (src/core/build/); RUN steps run in the same sandbox as containers. */
+  buildImage(request: BuildRequest): AsyncIterable<BuildEvent> {
+    return streamed<BuildEvent>(async (push) => {
+      const tags = request.tag ? [request.tag] : [];
+      const result = await buildImage(await this.store(), {
+        contextDir: request.context,
+        dockerfile: path.resolve(request.context, request.dockerfile),
+        tags,
+        target: request.target,
+        buildArgs: request.buildArgs ? { ...request.buildArgs } : undefined,
+        noCache: request.noCache,
+        platform: request.platform,
+        signal: request.signal,
+        registry: this.client({}),
+        onEvent: (e) => {
+          if (e.kind === 'step') push({ kind: 'step', step: e.step, total: e.total, instruction: e.instruction });
+          else if (e.kind === 'cached') push({ kind: 'output', text: ' ---> Using cache\n' });
+          else if (e.kind === 'output') push({ kind: 'output', text: e.text });
+        },
+      });
+      for (const tag of tags) emitEvent(this.home, { type: 'image', action: 'tag', id: result.imageId, attributes: { name: normalizeRef(tag) } });
+      push({ kind: 'done', imageId: result.imageId });
+    });
   }
 
   listNetworks(): Promise<NetworkSummary[]> {
@@ -378,4 +384,25 @@ export class CoreEngine implements Engine {
       credentials: (host) => (host === credentials.serverAddress.replace(/^https?:\/\//, '').replace(/\/.*$/, '') ? Promise.resolve({ username: credentials.username, password: credentials.password }) : (this.options.registry?.credentials?.(host) ?? Promise.resolve(undefined))),
     });
   }
+}
+
+/** An async iterable of what `work` pushes while it runs; ends when it resolves, throws (as an EngineError) when it rejects. */
+function streamed<T>(work: (push: (item: T) => void) => Promise<void>): AsyncIterable<T> {
+  return (async function* () {
+    const items: T[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    let failure: unknown;
+    const push = (item: T) => {
+      items.push(item);
+      wake?.();
+    };
+    void work(push).then(() => (done = true), (err: unknown) => ((failure = err), (done = true))).finally(() => wake?.());
+    while (!done || items.length) {
+      if (!items.length) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      yield* items.splice(0);
+    }
+    if (failure) throw engineError(failure);
+  })();
 }

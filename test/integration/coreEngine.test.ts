@@ -83,6 +83,23 @@ describe('CoreEngine: the Engine contract over the core', { skip: skipUnlessAvai
     assert.deepEqual(events.filter((e) => e.type === 'container' && e.id === id).map((e) => e.action), ['create', 'start', 'die', 'stop', 'destroy']);
   });
 
+  test('a terminal in a running container: a pty, its size, input and the exit code', async () => {
+    const id = await engine.createAndStart({ image, command: ['sleep', '30'], hostname: 'tty-box' });
+    const session = await engine.execTerminal(id, ['sh'], { columns: 91, rows: 17 });
+    let output = '';
+    const reading = (async () => {
+      for await (const chunk of session.output) output += chunk.toString();
+    })();
+    await session.resize(100, 30);
+    session.write('[ -t 0 ] && echo "tty yes"; stty size; hostname; exit 6\n');
+    assert.equal(await session.exitCode(), 6);
+    await reading;
+    assert.match(output, /tty yes/);
+    assert.match(output, /30 100/);
+    assert.match(output, /tty-box/);
+    await engine.removeContainer(id, { force: true });
+  });
+
   test('runContainer refuses what the core cannot do, with the reason', async () => {
     await assert.rejects(engine.runContainer({ image, ports: [{ containerPort: 80 }] }), /cannot publish ports/);
     await assert.rejects(engine.runContainer({ image: 'no-such-image:here' }), (err: Error & { reason?: string }) => err.reason === 'notFound' && /No such image/.test(err.message));

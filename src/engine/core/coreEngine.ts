@@ -26,6 +26,7 @@ import {
   type TransferOptions, type VolumeSummary,
 } from '../engine';
 import { historyEntries, imageSummary } from './coreImages';
+import { CoreTerminalSession } from './coreTerminal';
 
 export interface CoreEngineOptions {
   /** Default: stevedoreHome() ($STEVEDORE_HOME, else $XDG_DATA_HOME/stevedore). */
@@ -37,7 +38,7 @@ export interface CoreEngineOptions {
 
 const IMAGE_OPERATIONS: readonly Operation[] = ['pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'pruneImages'];
 /** Building needs the sandbox too (RUN steps). */
-const CONTAINER_OPERATIONS: readonly Operation[] = ['buildImage', 'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
+const CONTAINER_OPERATIONS: readonly Operation[] = ['buildImage', 'execTerminal', 'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
 
 /** The networks a core container can have: no bridge, so none or the host's. */
 const NETWORKS: readonly NetworkSummary[] = ['none', 'host'].map((name) => ({ id: name, name, driver: name === 'host' ? 'host' : 'null', scope: 'local', created: 0, internal: name === 'none', labels: {} }));
@@ -199,8 +200,8 @@ export class CoreEngine implements Engine {
     }
   }
 
-  execTerminal(): Promise<TerminalSession> {
-    return Promise.reject(new EngineError('The bundled engine cannot open a terminal in a container yet; use `stevedore exec --engine core`.', 'failed'));
+  execTerminal(id: string, command: readonly string[], size: { columns: number; rows: number }): Promise<TerminalSession> {
+    return guard(async () => new CoreTerminalSession(await (await this.runner()).execTerminal(id, command, size)));
   }
 
   containerStats(): Promise<ContainerStats> {

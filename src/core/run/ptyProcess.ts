@@ -20,12 +20,13 @@ export class PtyProcess {
   private resizing = Promise.resolve();
 
   constructor(argv: readonly string[], size: { columns: number; rows: number }) {
-    this.child = spawn('script', ['--quiet', '--return', '--command', argv.map(quote).join(' '), '/dev/null'], {
+    // The first size is set on the pty before the command runs, so nothing reads a 0x0 terminal.
+    const command = `stty cols ${size.columns} rows ${size.rows} 2>/dev/null; exec ${argv.map(quote).join(' ')}`;
+    this.child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SHELL: '/bin/sh', TERM: 'xterm-256color' },
     });
     this.device = this.findDevice();
-    void this.resize(size.columns, size.rows);
   }
 
   /** Sets the terminal size (no-op once the process has ended); one after the other, the last one wins. */

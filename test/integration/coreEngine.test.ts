@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EngineEvent, ProgressEvent } from '../../src/engine/engine';
+import { listContainerDirectory, readContainerFile } from '../../src/engine/containerFiles';
 import { CoreEngine } from '../../src/engine/core/coreEngine';
 import { coreBaseMissing, loadBaseImage, sourceSupervisor } from '../support/coreRuntime';
 import { registriesMissing } from '../support/registry';
@@ -97,6 +98,21 @@ describe('CoreEngine: the Engine contract over the core', { skip: skipUnlessAvai
     assert.match(output, /tty yes/);
     assert.match(output, /30 100/);
     assert.match(output, /tty-box/);
+    await engine.removeContainer(id, { force: true });
+  });
+
+  test('a running container\'s files, as the Files view reads them', async () => {
+    const id = await engine.createAndStart({ image, command: ['sh', '-c', 'echo note > /tmp/note.txt; sleep 30'], hostname: 'files-box' });
+    await waitFor(async () => (await engine.containerPathStat(id, '/tmp/note.txt').catch(() => undefined)) !== undefined);
+    const etc = await listContainerDirectory(engine, id, '/etc');
+    assert.ok(etc.some((e) => e.name === 'passwd' && e.type === 'file'), JSON.stringify(etc));
+    assert.equal((await readContainerFile(engine, id, '/etc/hostname')).toString(), 'files-box\n');
+    assert.equal((await readContainerFile(engine, id, '/tmp/note.txt')).toString(), 'note\n');
+    const sh = await engine.containerPathStat(id, '/bin/sh');
+    assert.equal(sh.type, 'symlink');
+    assert.ok((await listContainerDirectory(engine, id, '/')).some((e) => e.name === 'bin' && e.type === 'directory'));
+    await assert.rejects(engine.containerPathStat(id, '/no/such'), (err: Error & { reason?: string }) => err.reason === 'notFound');
+    await assert.rejects(engine.containerPathStat(id, '/../../../etc/shadow'), (err: Error & { reason?: string }) => err.reason === 'failed' && /climbs out/.test(err.message));
     await engine.removeContainer(id, { force: true });
   });
 

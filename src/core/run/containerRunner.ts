@@ -254,6 +254,14 @@ export class ContainerRunner {
     } };
   }
 
+  /** The container's root filesystem as the host sees it: while running, or always for a copied tree. */
+  async rootfsOf(idOrName: string): Promise<string> {
+    const { config, state, paths } = await this.get(idOrName);
+    if (state.overlay === false) return paths.upper;
+    if (state.status === 'running') return paths.merged;
+    throw new RunnerError(`The files of ${config.name} can be read while it runs (its overlay is mounted only then); start it first.`, 'conflict');
+  }
+
   /** Every container (running ones only unless `all`), newest first. */
   async list(options: { all?: boolean } = {}): Promise<ContainerRecord[]> {
     const ids = (await fsp.readdir(this.dir).catch(() => [] as string[])).filter((n) => ID.test(n));

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { buildImage } from '../../core/build/buildImage';
 import { ContainerRunner, RunnerError, type CreateRequest } from '../../core/run/containerRunner';
 import { emitEvent, followEvents } from '../../core/run/coreEvents';
+import { archiveRootfsPath, statRootfsPath } from '../../core/run/rootfsArchive';
 import { sandboxSupport } from '../../core/run/sandbox';
 import { RegistryClient, type RegistryClientOptions } from '../../core/registry/registryClient';
 import { RegistryError } from '../../core/registry/registryError';
@@ -38,7 +39,7 @@ export interface CoreEngineOptions {
 
 const IMAGE_OPERATIONS: readonly Operation[] = ['pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'pruneImages'];
 /** Building needs the sandbox too (RUN steps). */
-const CONTAINER_OPERATIONS: readonly Operation[] = ['buildImage', 'execTerminal', 'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
+const CONTAINER_OPERATIONS: readonly Operation[] = ['buildImage', 'execTerminal', 'containerArchive', 'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
 
 /** The networks a core container can have: no bridge, so none or the host's. */
 const NETWORKS: readonly NetworkSummary[] = ['none', 'host'].map((name) => ({ id: name, name, driver: name === 'host' ? 'host' : 'null', scope: 'local', created: 0, internal: name === 'none', labels: {} }));
@@ -208,12 +209,16 @@ export class CoreEngine implements Engine {
     return Promise.reject(new EngineError('The bundled engine keeps no CPU or memory statistics (it sets up no cgroups).', 'failed'));
   }
 
-  containerArchive(): Promise<AsyncIterable<Buffer>> {
-    return Promise.reject(new EngineError('The bundled engine cannot copy files out of a container yet.', 'failed'));
+  containerArchive(id: string, containerPath: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+    return guard(async () => {
+      const rootfs = await (await this.runner()).rootfsOf(id);
+      pathStat(rootfs, id, containerPath);
+      return archiveRootfsPath(rootfs, containerPath, signal);
+    });
   }
 
-  containerPathStat(): Promise<PathStat> {
-    return Promise.reject(new EngineError('The bundled engine cannot list a container\'s files yet.', 'failed'));
+  containerPathStat(id: string, containerPath: string): Promise<PathStat> {
+    return guard(async () => pathStat(await (await this.runner()).rootfsOf(id), id, containerPath));
   }
 
   pruneContainers(): Promise<PruneResult> {
@@ -384,6 +389,15 @@ export class CoreEngine implements Engine {
       ...this.options.registry,
       credentials: (host) => (host === credentials.serverAddress.replace(/^https?:\/\//, '').replace(/\/.*$/, '') ? Promise.resolve({ username: credentials.username, password: credentials.password }) : (this.options.registry?.credentials?.(host) ?? Promise.resolve(undefined))),
     });
+  }
+}
+
+function pathStat(rootfs: string, id: string, containerPath: string): PathStat {
+  try {
+    return statRootfsPath(rootfs, containerPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') throw new EngineError(`Could not find the file ${containerPath} in container ${id}`, 'notFound');
+    throw err;
   }
 }
 

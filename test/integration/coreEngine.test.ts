@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -146,6 +147,15 @@ describe('CoreEngine: the Engine contract over the core', { skip: skipUnlessAvai
     await waitFor(async () => (await engine.inspectContainer(id)).summary.state === 'exited');
     assert.deepEqual((await drain(engine.containerLogs(id))).map((l) => l.text), ['built-by-core\n']);
     await assert.rejects(drain(engine.buildImage({ context, dockerfile: 'Missing.Dockerfile' })), (err: Error & { reason?: string }) => err.reason === 'failed');
+  });
+
+  test('events made by another process (the built CLI) reach this engine\'s event stream', async () => {
+    const cli = path.resolve(__dirname, '../../dist/cli.js');
+    const r = spawnSync(process.execPath, [cli, 'run', '--engine', 'core', '--name', 'from-cli', image, 'true'], { encoding: 'utf8', env: { ...process.env, STEVEDORE_HOME: home }, timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    await waitFor(() => events.some((e) => e.attributes.name === 'from-cli' && e.action === 'die'));
+    assert.deepEqual(events.filter((e) => e.attributes.name === 'from-cli').map((e) => e.action), ['create', 'start', 'die']);
+    await engine.removeContainer('from-cli');
   });
 
   test('prune removes stopped containers only', async () => {

@@ -3,16 +3,18 @@ import crypto from 'node:crypto';
 /** An entry of a layer a test makes: a file (content), a directory, a link. */
 export interface TestEntry {
   readonly path: string;
-  readonly type?: 'file' | 'dir' | 'symlink' | 'hardlink';
+  readonly type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'char';
   readonly content?: string | Buffer;
   readonly mode?: number;
   readonly uid?: number;
   readonly gid?: number;
   readonly link?: string;
   readonly mtime?: number;
+  /** A size field that disagrees with the content (a lying or truncated layer). */
+  readonly declaredSize?: number;
 }
 
-const TYPE_FLAGS = { file: '0', dir: '5', symlink: '2', hardlink: '1' } as const;
+const TYPE_FLAGS = { file: '0', dir: '5', symlink: '2', hardlink: '1', char: '3' } as const;
 
 /**
  * A POSIX tar of the entries, in order, with a PAX record for names that do not fit ustar (long
@@ -25,7 +27,7 @@ export function makeTar(entries: readonly TestEntry[]): Buffer {
     const body = type === 'file' ? Buffer.from(entry.content ?? '') : Buffer.alloc(0);
     const name = type === 'dir' && !entry.path.endsWith('/') ? `${entry.path}/` : entry.path;
     if (Buffer.byteLength(name) > 100 || /[^\x20-\x7e]/.test(name)) blocks.push(...paxRecord({ path: name }));
-    blocks.push(header(name.slice(0, 100), TYPE_FLAGS[type], body.length, entry), pad(body));
+    blocks.push(header(name.slice(0, 100), TYPE_FLAGS[type], entry.declaredSize ?? body.length, entry), pad(body));
   }
   blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);

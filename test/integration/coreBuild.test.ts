@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs';
@@ -239,5 +239,24 @@ RUN exit 3
     assert.equal(await store.resolve('broken:1'), undefined, 'no failed build was tagged');
     await assert.rejects(build(ctx, { target: 'nope' }), /target stage "nope" could not be found/);
     assert.deepEqual(fs.readdirSync(path.join(home, 'build')), [], 'the build workspace is removed');
+  });
+
+  test('stevedore build --engine core: tags, build args, step output, and a failing build exits 1 with the line', () => {
+    const ctx = path.join(home, 'cli');
+    write(ctx, { Dockerfile: `FROM ${baseImage()}\nARG WHAT=nothing\nRUN echo "built $WHAT" > /what.txt\nCMD ["cat", "/what.txt"]\n` });
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../src/cli.ts'), ...args], { env: { ...process.env, STEVEDORE_HOME: home }, encoding: 'utf8', timeout: 120_000 });
+    const ok = cli('build', '-t', 'cli-built:1', '--tag', 'cli-built:2', '--build-arg', 'WHAT=something', ctx, '--engine', 'core');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /Step 3\/4 : RUN echo "built \$WHAT" > \/what.txt/);
+    assert.match(ok.stdout, /Successfully tagged cli-built:1\nSuccessfully tagged cli-built:2/);
+    const images = cli('images', '--engine', 'core', '--json');
+    assert.match(images.stdout, /cli-built/);
+    write(ctx, { Dockerfile: `FROM ${baseImage()}\nRUN exit 4\n` });
+    const failed = cli('build', '-t', 'cli-failed:1', ctx, '--engine', 'core');
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, /Dockerfile:2: process "\/bin\/sh -c exit 4" did not complete successfully: exit code: 4/);
+    const daemon = cli('build', ctx, '--engine', 'daemon');
+    assert.equal(daemon.status, 2);
+    assert.match(daemon.stderr, /add --engine core/);
   });
 });

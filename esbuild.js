@@ -27,6 +27,7 @@ const common = {
  */
 const APART = {
   'src/engine/daemon/daemonEngine.ts': 'daemonEngine.js',
+  'src/engine/core/coreEngine.ts': 'coreEngine.js',
   'src/language/languageFeatures.ts': 'languageFeatures.js',
   'src/commands/compose.ts': 'compose.js',
   'src/inspector/inspectorHost.ts': 'inspectorHost.js',
@@ -50,6 +51,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [keepApart] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', plugins: [keepApart] },
   ...Object.entries(APART).map(([entry, out]) => ({ ...common, entryPoints: [entry], outfile: `dist/${out}`, plugins: [keepApart] })),
+  // One detached process per running container of the bundled engine, started by core/run/containerRunner.ts from dist/.
+  { ...common, entryPoints: ['src/core/run/containerSupervisor.ts'], outfile: 'dist/containerSupervisor.js' },
   // The layer inspector's worker thread, started by core/layers/layerIndexPool.ts from dist/.
   { ...common, entryPoints: ['src/core/layers/layerWorker.ts'], outfile: 'dist/layerWorker.js' },
   // The layer inspector's webview script: a browser bundle, loaded under the page's CSP nonce.

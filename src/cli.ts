@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { buildCommand } from './cli/buildCommand';
 import { CliError, type CliCommand } from './cli/cliCommand';
+import { containerCommands } from './cli/containerCommands';
 import { engineCommands } from './cli/engineCommands';
 import { imageCommands } from './cli/imageCommands';
 import { inspectCommand } from './cli/inspectCommand';
@@ -8,7 +9,7 @@ import { lintCommand } from './cli/lintCommand';
 import { registryCommands } from './cli/registryCommands';
 import { storeCommands } from './cli/storeCommands';
 
-const COMMANDS: readonly CliCommand[] = [...engineCommands, ...imageCommands, ...storeCommands, ...registryCommands, buildCommand, lintCommand, inspectCommand];
+const COMMANDS: readonly CliCommand[] = [...engineCommands, ...containerCommands, ...imageCommands, ...storeCommands, ...registryCommands, buildCommand, lintCommand, inspectCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -8,7 +8,9 @@ import { registerImageCommands } from './commands/imageCommands';
 import { INSPECT_SCHEME, InspectDocuments } from './commands/inspectDocuments';
 import { registerNetworkVolumeCommands } from './commands/networkVolumeCommands';
 import { registerViewCommands } from './commands/viewCommands';
+import { coreCandidate } from './engine/core/coreCandidate';
 import { currentEnvironment } from './engine/daemon/endpoint';
+import { AUTO } from './engine/daemon/endpointChoice';
 import { registerInspectorCommands } from './inspector/inspectorCommands';
 import { EngineConnection } from './engine/engineConnection';
 import { requestLine, type EngineRequest } from './engine/engineRequests';
@@ -24,6 +26,9 @@ import { ImagesModel } from './views/imagesTree';
 import { NetworksModel } from './views/networksTree';
 import { VolumesModel } from './views/volumesTree';
 
+/** globalState key: the user was told, once, that no daemon answered and the bundled core is in use. */
+const CORE_FALLBACK_TOLD = 'stevedore.coreFallbackTold';
+
 /** Builds the engine connection, the views and the commands; the work happens after activation. */
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -31,7 +36,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const settings = () => vscode.workspace.getConfiguration('stevedore');
   const engineChoice = () => settings().get<string>('engine', 'auto').trim() || 'auto';
   const logRequest = (r: EngineRequest) => (r.error === undefined ? log.info(requestLine(r)) : log.warn(requestLine(r)));
-  const connection = new EngineConnection({ candidates: () => engineCandidates(currentEnvironment(), engineChoice(), 'the stevedore.engine setting', logRequest) });
+  // Automatic: the daemon the docker CLI would use, else the bundled core; but a daemon named in
+  // DOCKER_HOST or DOCKER_CONTEXT is reported unreachable rather than replaced, so a typo shows.
+  const candidates = () => {
+    const environment = currentEnvironment();
+    const fallback = engineChoice() === AUTO && !environment.env.DOCKER_HOST?.trim() && !environment.env.DOCKER_CONTEXT?.trim();
+    return [...engineCandidates(environment, engineChoice(), 'the stevedore.engine setting', logRequest), ...(fallback ? [coreCandidate('no daemon answered: the bundled core')] : [])];
+  };
+  const connection = new EngineConnection({ candidates });
   const engines = new EnginesTree(connection, engineChoice, logRequest);
   const views = {
     images: new EngineTreeView('stevedore.images', new ImagesModel(() => settings().get('images.showDangling', true)), connection),
@@ -56,6 +68,10 @@ export function activate(context: vscode.ExtensionContext): void {
         // Which "Pick an engine" step the walkthrough shows.
         void vscode.commands.executeCommand('setContext', 'stevedore.engineKind', state.info.kind);
         log.info(`connected to ${state.info.product} (API ${state.info.apiVersion}) at ${state.engine.endpoint}`);
+        if (state.info.kind === 'core' && engineChoice() === AUTO && !context.globalState.get<boolean>(CORE_FALLBACK_TOLD)) {
+          void context.globalState.update(CORE_FALLBACK_TOLD, true);
+          void vscode.window.showInformationMessage('No Docker or Podman engine answered, so Stevedore uses its bundled engine: images and containers of its own, no daemon needed. Choose another engine from the status bar at any time.');
+        }
       }
       if (state.status === 'unavailable') {
         void vscode.commands.executeCommand('setContext', 'stevedore.engineProblem', mainReason(state.attempts));

@@ -1,4 +1,4 @@
-import type { ContainerSummary, Engine, EngineInfo, ImageSummary } from '../engine/engine';
+import type { Engine, EngineInfo, ImageSummary } from '../engine/engine';
 import { engineCandidates, selectEngine } from '../engine/engineSelection';
 import { humanDuration, humanSize } from '../engine/humanize';
 import { ImageStore } from '../core/store/imageStore';
@@ -26,10 +26,6 @@ function imageRows(image: ImageSummary): string[][] {
   return image.tags.length ? image.tags.map(row) : [row('<none>:<none>')];
 }
 
-function containerRow(c: ContainerSummary): string[] {
-  return [c.id.slice(0, 12), c.image, c.status, c.name];
-}
-
 export const engineCommands: readonly CliCommand[] = [
   {
     name: 'info',
@@ -51,13 +47,5 @@ export const engineCommands: readonly CliCommand[] = [
       }
       return withEngine(async (engine) => show(await engine.listImages()));
     },
-  },
-  {
-    name: 'ps',
-    summary: 'list containers, running and stopped [--json]',
-    run: (args) => withEngine(async (engine) => {
-      const containers = await engine.listContainers();
-      print(hasFlag(args, '--json'), containers, () => table(['CONTAINER ID', 'IMAGE', 'STATUS', 'NAME'], containers.map(containerRow)));
-    }),
   },
 ];

@@ -1,5 +1,6 @@
 import { currentEnvironment, type DaemonEndpoint, type EndpointEnvironment } from './daemon/endpoint';
 import { AUTO, chosenEndpoints, type EngineChoice } from './daemon/endpointChoice';
+import { CORE_CHOICE, coreCandidate } from './core/coreCandidate';
 import type { Engine, EngineErrorReason, EngineInfo } from './engine';
 import { EngineError, isEngineError } from './engine';
 import type { EngineRequestListener } from './engineRequests';
@@ -27,10 +28,11 @@ export type Selection =
 /**
  * The engines to try, in order, for a choice (see endpointChoice.ts): with `auto`, what the docker
  * CLI would use (DOCKER_HOST, DOCKER_CONTEXT, config.json's context, else the default socket and
- * then Podman's); else the context or URL chosen. `chosenBy` names where the choice is set;
+ * then Podman's); `bundled` for the bundled core; else the context or URL chosen. `chosenBy` names where the choice is set;
  * `onRequest` hears of every request the chosen engine makes.
  */
 export function engineCandidates(environment: EndpointEnvironment = currentEnvironment(), choice: EngineChoice = AUTO, chosenBy = 'the engine choice', onRequest?: EngineRequestListener): EngineCandidate[] {
+  if (choice.trim() === CORE_CHOICE) return [coreCandidate(chosenBy)];
   try {
     return candidatesFor(chosenEndpoints(choice, environment, chosenBy), onRequest);
   } catch (err) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CORE_CHOICE } from '../engine/core/coreCandidate';
 import { currentEnvironment } from '../engine/daemon/endpoint';
 import { AUTO } from '../engine/daemon/endpointChoice';
 import type { EngineConnection } from '../engine/engineConnection';
@@ -11,7 +12,12 @@ export interface AutomaticNode {
   readonly kind: 'automatic';
 }
 
-export type EnginesNode = AutomaticNode | { readonly kind: 'engine'; readonly engine: KnownEngine };
+/** The last row: the bundled core, always there (it needs no daemon). */
+export interface BundledNode {
+  readonly kind: 'bundled';
+}
+
+export type EnginesNode = AutomaticNode | BundledNode | { readonly kind: 'engine'; readonly engine: KnownEngine };
 
 /** The engine in use, by the URL it connected to, among those listed. */
 export function activeEngine(engines: readonly KnownEngine[], endpoint: string | undefined): KnownEngine | undefined {
@@ -70,7 +76,7 @@ export class EnginesTree implements vscode.TreeDataProvider<EnginesNode>, vscode
   getChildren(node?: EnginesNode): EnginesNode[] {
     if (node) return [];
     if (!this.engines.length) this.engines = knownEngines(currentEnvironment());
-    return [{ kind: 'automatic' }, ...this.engines.map((engine) => ({ kind: 'engine' as const, engine }))];
+    return [{ kind: 'automatic' }, ...this.engines.map((engine) => ({ kind: 'engine' as const, engine })), { kind: 'bundled' }];
   }
 
   getTreeItem(node: EnginesNode): vscode.TreeItem {
@@ -85,6 +91,7 @@ export class EnginesTree implements vscode.TreeDataProvider<EnginesNode>, vscode
       item.contextValue = 'engine:auto';
       return item;
     }
+    if (node.kind === 'bundled') return this.bundledItem(chosen);
     const { engine } = node;
     const state = this.connection.state;
     const inUse = state.status !== 'connecting' && activeEngine(this.engines, state.status === 'connected' ? state.engine.endpoint : state.attempts[0]?.endpoint) === engine;
@@ -116,6 +123,19 @@ export class EnginesTree implements vscode.TreeDataProvider<EnginesNode>, vscode
     item.tooltip = tooltip;
     item.contextValue = connected ? 'engine:active' : 'engine';
     if (engine.choice && !connected) item.command = { command: 'stevedore.engines.use', title: 'Use', arguments: [engine.choice] };
+    return item;
+  }
+
+  private bundledItem(chosen: string): vscode.TreeItem {
+    const state = this.connection.state;
+    const connected = state.status === 'connected' && state.engine.endpoint === CORE_CHOICE;
+    const item = new vscode.TreeItem('Bundled core', vscode.TreeItemCollapsibleState.None);
+    item.id = 'engine:bundled';
+    item.iconPath = new vscode.ThemeIcon(connected ? 'pass-filled' : 'package', connected ? new vscode.ThemeColor('testing.iconPassed') : undefined);
+    item.description = [connected ? 'in use' : chosen === CORE_CHOICE ? 'chosen' : undefined, 'no daemon'].filter(Boolean).join(' · ');
+    item.tooltip = 'Stevedore\'s own image store, registry client and container runner (Linux namespaces), in the folder of the STEVEDORE_HOME variable or ~/.local/share/stevedore. Used automatically when no daemon answers.';
+    item.contextValue = connected ? 'engine:active' : 'engine';
+    if (!connected) item.command = { command: 'stevedore.engines.use', title: 'Use', arguments: [CORE_CHOICE] };
     return item;
   }
 

@@ -29,7 +29,7 @@ for (const target of testEngines()) describe(`the stevedore CLI (built) against 
     made.push(target.runService(name));
     const ps = stevedore(['ps'], at);
     assert.equal(ps.status, 0, ps.stderr);
-    assert.match(ps.stdout, new RegExp(`^[0-9a-f]{12}\\s+${target.listedName(baseImage()).replace(/[.]/g, '\\.')}\\s+Up .*\\s${name}$`, 'm'));
+    assert.match(ps.stdout, new RegExp(`^[0-9a-f]{12}\\s+${target.listedName(baseImage()).replace(/[.]/g, '\\.')}\\s+".*"\\s+.* ago\\s+Up .*\\s${name}$`, 'm'));
     const info = stevedore(['info'], at);
     assert.equal(info.status, 0, info.stderr);
     const product = target.kind === 'docker' ? 'Docker Engine' : 'Podman';

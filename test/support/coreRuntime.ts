@@ -24,3 +24,10 @@ export async function loadBaseImage(store: ImageStore): Promise<string> {
   fs.rmSync(archive);
   return baseImage();
 }
+
+const repo = path.resolve(__dirname, '../..');
+
+/** Runs container supervisors from the TypeScript source (the bundle has dist/containerSupervisor.js). */
+export function sourceSupervisor(): { argv: string[]; cwd: string } {
+  return { argv: [process.execPath, '--import', 'tsx', path.join(repo, 'src/core/run/containerSupervisor.ts')], cwd: repo };
+}

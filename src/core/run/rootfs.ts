@@ -71,13 +71,14 @@ async function layerDir(store: ImageStore, layer: { diffId: string; blob: Descri
 
 /**
  * The image's root filesystem at `target.merged`: overlayfs over the cached per-layer dirs with
- * `target.upper` taking the changes, where the kernel allows it (root, or a user namespace on
- * Linux 5.11+) and no layer needs an opaque-directory xattr; else a tree copied once into
+ * `target.upper` taking the changes, when running as root and no layer needs an
+ * opaque-directory xattr; else a tree copied once into
  * `target.upper` (kept there, so a container restarted later finds its files).
  */
 export async function mountImageRootfs(store: ImageStore, manifest: Descriptor | string, target: { upper: string; work: string; merged: string }): Promise<MountedRootfs> {
   const layers = await imageLayers(store, manifest);
-  if (process.platform === 'linux') {
+  // Mounting in the host's mount namespace needs root; rootless containers get the copied tree.
+  if (process.platform === 'linux' && process.getuid?.() === 0) {
     const dirs: { dir: string; meta: LayerMeta }[] = [];
     for (const layer of layers) dirs.push(await layerDir(store, layer));
     if (dirs.every((d) => d.meta.opaqueDirs.length === 0)) {

@@ -77,12 +77,23 @@ function mountPointDir(rootfs: string, name: string): void {
   fs.mkdirSync(file, { mode: 0o755 });
 }
 
-/** The unshare command line for a spec (exposed for exec, which shares most of it). */
-function execLine(spec: SandboxSpec, uid: number, gid: number, cwd: string): string[] {
+/** `<env> unshare --root --wd --setgid --setuid -- argv`: the last step into the container, for start and exec. */
+function execLine(spec: SandboxSpec, uid: number, gid: number, cwd: string, rootless: boolean): string[] {
   const env = spec.env.filter((e) => e.indexOf('=') > 0);
   if (!env.some((e) => e.startsWith('PATH='))) env.push('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
   if (spec.hostname && !env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${spec.hostname}`);
-  return [...env, findOnPath('unshare')!, `--root=${spec.rootfs}`, `--wd=${cwd}`, '--setgid', String(gid), '--setuid', String(uid), '--', ...spec.argv];
+  // In a user namespace only root is mapped, and setgroups() is denied: nothing to switch to.
+  const user = rootless ? [] : ['--setgid', String(gid), '--setuid', String(uid)];
+  return [...env, findOnPath('unshare')!, `--root=${spec.rootfs}`, `--wd=${cwd}`, ...user, '--', ...spec.argv];
+}
+
+/** The user to run as; rootless, only root (your own user, mapped) exists. */
+function sandboxUser(rootfs: string, user: string | undefined, rootless: boolean): { uid: number; gid: number } {
+  const resolved = resolveUser(rootfs, user);
+  if (rootless && (resolved.uid !== 0 || resolved.gid !== 0)) {
+    throw new Error(`user "${user}" is not available without root: a rootless container runs as root inside (mapped to your own user); run as root to use other users`);
+  }
+  return resolved;
 }
 
 /**
@@ -96,12 +107,29 @@ export function spawnSandboxed(spec: SandboxSpec): ChildProcess {
   if (!spec.argv.length) throw new Error('no command to run: the image has no CMD or ENTRYPOINT and none was given');
   const rootfs = path.resolve(spec.rootfs);
   for (const dir of ['proc', 'sys', 'dev']) mountPointDir(rootfs, dir);
-  const { uid, gid } = resolveUser(rootfs, spec.user);
+  const { uid, gid } = sandboxUser(rootfs, spec.user, ok.rootless);
   const cwd = spec.cwd || '/';
   resolveInRoot(rootfs, cwd, { createDirs: true, followLast: true });
   const namespaces = ['--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', ...(spec.network === 'none' ? ['--net'] : [])];
-  const args = [...(ok.rootless ? ['--user', '--map-root-user'] : []), ...namespaces, '--', '/bin/sh', '-c', SETUP, 'sandbox', rootfs, spec.hostname ?? '', spec.network, ...execLine({ ...spec, rootfs }, uid, gid, cwd)];
+  const args = [...(ok.rootless ? ['--user', '--map-root-user'] : []), ...namespaces, '--', '/bin/sh', '-c', SETUP, 'sandbox', rootfs, spec.hostname ?? '', spec.network, ...execLine({ ...spec, rootfs }, uid, gid, cwd, ok.rootless)];
   return spawn(findOnPath('unshare')!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } });
+}
+
+/**
+ * Runs `spec.argv` in the running container whose PID 1 is `initPid` (`docker exec`): nsenter
+ * joins its namespaces (its mount namespace still has the host's tree, the container being a
+ * chroot inside it), then the same last step as at start chroots, changes dir and user.
+ */
+export function spawnInSandbox(initPid: number, spec: SandboxSpec): ChildProcess {
+  const ok = sandboxSupport();
+  if (!ok.ok) throw new Error(`cannot run containers: ${ok.reason}`);
+  const rootfs = path.resolve(spec.rootfs);
+  const { uid, gid } = sandboxUser(rootfs, spec.user, ok.rootless);
+  const nsenter = findOnPath('nsenter');
+  if (!nsenter) throw new Error('the nsenter command (util-linux) is not installed');
+  const namespaces = [...(ok.rootless ? ['--user', '--preserve-credentials'] : []), '--mount', '--uts', '--ipc', '--net', '--pid'];
+  const args = ['--target', String(initPid), ...namespaces, '--', findOnPath('env')!, '-i', ...execLine({ ...spec, rootfs }, uid, gid, spec.cwd || '/', ok.rootless)];
+  return spawn(nsenter, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } });
 }
 
 /** The host PID of the container's PID 1: the child of the unshare process `unsharePid`. */

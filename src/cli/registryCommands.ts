@@ -7,59 +7,21 @@ import { pullImage } from '../core/transfer/pullImage';
 import { pushImage } from '../core/transfer/pushImage';
 import type { Engine, ProgressEvent } from '../engine/engine';
 import { engineCandidates, selectEngine } from '../engine/engineSelection';
+import { parseArgs, type ParsedArgs } from './cliArgs';
 import { CliError, type CliCommand } from './cliCommand';
 import { TransferView } from './transferView';
 
-interface Parsed {
-  positional: string[];
-  flags: Set<string>;
-  values: Map<string, string[]>;
+/** Registry settings: `--insecure-registry HOST[,HOST…]` and STEVEDORE_INSECURE_REGISTRIES (comma list). */
+function insecureHosts(args: ParsedArgs): string[] {
+  return [process.env.STEVEDORE_INSECURE_REGISTRIES ?? '', args.values.get('--insecure-registry') ?? ''].flatMap((list) => list.split(',')).map((h) => h.trim()).filter(Boolean);
 }
 
-const VALUE_OPTIONS = new Set(['--engine', '--insecure-registry', '--platform', '-u', '--username']);
-
-function parseArgs(args: readonly string[], usage: string): Parsed {
-  const parsed: Parsed = { positional: [], flags: new Set(), values: new Map() };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (VALUE_OPTIONS.has(name)) {
-      const value = eq > 0 && name !== arg ? arg.slice(eq + 1) : args[++i];
-      if (value === undefined) throw new CliError(`${name} needs a value\nUsage: ${usage}`, 2);
-      parsed.values.set(name, [...(parsed.values.get(name) ?? []), value]);
-    } else if (arg.startsWith('-') && arg !== '-') {
-      parsed.flags.add(arg);
-    } else {
-      parsed.positional.push(arg);
-    }
-  }
-  return parsed;
+function registryClient(args: ParsedArgs): RegistryClient {
+  return new RegistryClient({ insecureHosts: insecureHosts(args), userAgent: 'stevedore-cli' });
 }
 
-function last(parsed: Parsed, ...names: string[]): string | undefined {
-  return names.flatMap((n) => parsed.values.get(n) ?? []).at(-1);
-}
-
-/** `--engine core` or STEVEDORE_ENGINE=core: the bundled core store instead of a daemon. */
-function usesCore(parsed: Parsed): boolean {
-  const engine = last(parsed, '--engine') ?? process.env.STEVEDORE_ENGINE;
-  if (engine && engine !== 'core' && engine !== 'daemon') throw new CliError(`--engine must be "core" or "daemon", not "${engine}"`, 2);
-  return engine === 'core';
-}
-
-/** Registry settings: `--insecure-registry HOST` (repeatable) and STEVEDORE_INSECURE_REGISTRIES (comma list). */
-function insecureHosts(parsed: Parsed): string[] {
-  const fromEnv = (process.env.STEVEDORE_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  return [...fromEnv, ...(parsed.values.get('--insecure-registry') ?? [])];
-}
-
-function registryClient(parsed: Parsed): RegistryClient {
-  return new RegistryClient({ insecureHosts: insecureHosts(parsed), userAgent: 'stevedore-cli' });
-}
-
-function oneReference(parsed: Parsed, usage: string) {
-  if (parsed.positional.length !== 1) throw new CliError(`expected one image reference\nUsage: ${usage}`, 2);
+function oneReference(parsed: ParsedArgs, usage: string) {
+  if (parsed.positional.length !== 1) throw new CliError(`expected one image reference\n${usage}`, 2);
   try {
     return withDefaultTag(parseReference(parsed.positional[0]));
   } catch (err) {
@@ -95,9 +57,10 @@ async function daemonTransfer(kind: 'pull' | 'push', reference: string, host: st
   });
 }
 
-const PULL_USAGE = 'stevedore pull [--engine core] [--platform os/arch[/variant]] [--insecure-registry HOST] [--json] REFERENCE';
-const PUSH_USAGE = 'stevedore push [--engine core] [--insecure-registry HOST] [--json] REFERENCE';
-const LOGIN_USAGE = 'stevedore login [-u USER] [--password-stdin] [--insecure-registry HOST] HOST';
+const PULL_USAGE = 'usage: stevedore pull [--engine core] [--platform os/arch[/variant]] [--insecure-registry HOST[,HOST…]] [--json] REFERENCE';
+const PUSH_USAGE = 'usage: stevedore push [--engine core] [--insecure-registry HOST[,HOST…]] [--json] REFERENCE';
+const LOGIN_USAGE = 'usage: stevedore login [-u USER] [--password-stdin] [--insecure-registry HOST] [HOST]';
+const LOGOUT_USAGE = 'usage: stevedore logout [HOST]';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -135,11 +98,11 @@ export const registryCommands: readonly CliCommand[] = [
     name: 'pull',
     summary: 'pull an image from a registry [--engine core] [--platform] [--json]',
     async run(args) {
-      const parsed = parseArgs(args, PULL_USAGE);
+      const parsed = parseArgs(args, { flags: ['--json'], values: ['--platform', '--insecure-registry'] }, PULL_USAGE);
       const ref = oneReference(parsed, PULL_USAGE);
       const json = parsed.flags.has('--json');
-      const platformText = last(parsed, '--platform');
-      if (!usesCore(parsed)) {
+      const platformText = parsed.values.get('--platform');
+      if (!parsed.core) {
         if (platformText) throw new CliError('--platform is only supported with --engine core here', 2);
         return daemonTransfer('pull', formatReference(ref), ref.domain, json);
       }
@@ -167,10 +130,10 @@ export const registryCommands: readonly CliCommand[] = [
     name: 'push',
     summary: 'push an image to its registry [--engine core] [--json]',
     async run(args) {
-      const parsed = parseArgs(args, PUSH_USAGE);
+      const parsed = parseArgs(args, { flags: ['--json'], values: ['--insecure-registry'] }, PUSH_USAGE);
       const ref = oneReference(parsed, PUSH_USAGE);
       const json = parsed.flags.has('--json');
-      if (!usesCore(parsed)) return daemonTransfer('push', formatReference(ref), ref.domain, json);
+      if (!parsed.core) return daemonTransfer('push', formatReference(ref), ref.domain, json);
       const client = registryClient(parsed);
       const view = new TransferView();
       try {
@@ -189,10 +152,10 @@ export const registryCommands: readonly CliCommand[] = [
     name: 'login',
     summary: 'log in to a registry, saving credentials as docker login does [-u USER] [--password-stdin]',
     async run(args) {
-      const parsed = parseArgs(args, LOGIN_USAGE);
-      if (parsed.positional.length > 1) throw new CliError(`expected one registry host\nUsage: ${LOGIN_USAGE}`, 2);
+      const parsed = parseArgs(args, { flags: ['--password-stdin'], values: ['--username', '--insecure-registry'], aliases: { '-u': '--username' } }, LOGIN_USAGE);
+      if (parsed.positional.length > 1) throw new CliError(`expected one registry host\n${LOGIN_USAGE}`, 2);
       const host = hostArgument(parsed.positional[0] ?? 'docker.io');
-      const username = last(parsed, '-u', '--username') ?? await prompt('Username: ', false);
+      const username = parsed.values.get('--username') ?? await prompt('Username: ', false);
       const password = parsed.flags.has('--password-stdin') ? await readStdin() : await prompt('Password: ', true);
       if (!username || !password) throw new CliError('a username and a password are needed', 2);
       const client = new RegistryClient({ credentials: () => Promise.resolve({ username, password }), insecureHosts: insecureHosts(parsed), userAgent: 'stevedore-cli' });
@@ -211,7 +174,8 @@ export const registryCommands: readonly CliCommand[] = [
     name: 'logout',
     summary: 'remove the credentials saved for a registry',
     async run(args) {
-      const parsed = parseArgs(args, 'stevedore logout HOST');
+      const parsed = parseArgs(args, {}, LOGOUT_USAGE);
+      if (parsed.positional.length > 1) throw new CliError(`expected one registry host\n${LOGOUT_USAGE}`, 2);
       const host = hostArgument(parsed.positional[0] ?? 'docker.io');
       const removed = await new DockerCredentialStore().erase(host);
       process.stdout.write(removed ? `Removing login credentials for ${host}\n` : `Not logged in to ${host}\n`);

@@ -110,6 +110,15 @@ describe('ImageStore on a real folder', () => {
     assert.equal(await store.hasBlob(a.manifest.digest), true, 'its blobs stay until gc');
     await assert.rejects(store.tag('x', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(Buffer.from('none')), size: 4 }), /is not in the image store/);
   });
+
+  test('a name is refused while a layer of the image is missing (gc took it, or it was never written)', async () => {
+    const store = await ImageStore.open(home);
+    const img = await writeTestImage(store, [[{ path: 'gone', content: 'soon gone' }]]);
+    const layer = (await store.readJson<{ layers: { digest: string }[] }>(img.manifest.digest)).layers[0].digest;
+    fs.rmSync(store.blobPath(layer));
+    await assert.rejects(store.tag('incomplete:1', img.manifest), new RegExp(`blob ${layer} is not in the image store`));
+    assert.equal(await store.resolve('incomplete:1'), undefined);
+  });
 });
 
 describe('the store\'s lock files and tar writer on a real folder', () => {

@@ -16,6 +16,15 @@ import { buildImage, pushBuilt, sha } from '../support/testImages';
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const noCredentials = () => Promise.resolve(undefined);
 const ca = () => process.env.STEVEDORE_TEST_REGISTRY_CA!;
+const temps: string[] = [];
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-certs-'));
+  temps.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 async function rejectsWith(promise: Promise<unknown>, reason: string, message?: RegExp): Promise<RegistryError> {
   try {
@@ -39,7 +48,7 @@ describe('registry client on the TLS + htpasswd registry', { skip: skipUnlessAva
   const good = () => Promise.resolve({ username: registryUser(), password: registryPassword() });
 
   test('TLS is verified: refused without the CA, accepted with it as a CA file, from certs.d, or with the host marked insecure', async () => {
-    const bare = new RegistryClient({ credentials: good, certsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'certs-')) });
+    const bare = new RegistryClient({ credentials: good, certsDir: tempDir() });
     const refused = await bare.ping(secureRegistry());
     assert.equal(refused.ok, false);
     assert.equal(!refused.ok && refused.reason, 'tls');
@@ -51,7 +60,7 @@ describe('registry client on the TLS + htpasswd registry', { skip: skipUnlessAva
     assert.deepEqual(await withCa.ping(secureRegistry()), { ok: true });
     withCa.close();
 
-    const certsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certs-'));
+    const certsDir = tempDir();
     fs.mkdirSync(path.join(certsDir, secureRegistry()));
     fs.copyFileSync(ca(), path.join(certsDir, secureRegistry(), 'ca.crt'));
     const fromCertsD = new RegistryClient({ credentials: good, certsDir });
@@ -171,9 +180,16 @@ describe('registry client with a Bearer token realm (token server and proxy in t
     await client.listTags(parseReference(ref));
     assert.equal(realm.fetches.length, pullFetches, 'the pull token is reused');
 
+    const fresh = new RegistryClient({ credentials: alice });
+    const before = realm.fetches.length;
+    await Promise.all([0, 1, 2].map(() => fresh.getBlob(parseReference(ref), { digest: sha(image.layers[0]), size: image.layers[0].length }).then(drain)));
+    assert.equal(realm.fetches.length, before + 1, 'three parallel downloads share one token request');
+    fresh.close();
+
+    const beforeRefresh = realm.fetches.length;
     realm.valid.clear(); // the registry forgets every token: the next request gets a 401
     assert.deepEqual((await client.getManifest(parseReference(ref))).bytes, image.manifest);
-    assert.equal(realm.fetches.length, pullFetches + 1, 'a fresh token after the 401');
+    assert.equal(realm.fetches.length, beforeRefresh + 1, 'a fresh token after the 401');
     client.close();
   });
 
@@ -189,6 +205,20 @@ describe('registry client with a Bearer token realm (token server and proxy in t
     const ping = await wrong.ping(realm.proxy.host);
     assert.equal(!ping.ok && ping.reason, 'auth');
     wrong.close();
+  });
+
+  test('credentials are never sent to a plain-HTTP token realm on another machine', async () => {
+    const proxy = await startProxy(plainRegistry(), (req, res) => {
+      req.resume();
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="http://auth.stevedore-test.invalid/token",service="x"' }).end();
+    });
+    try {
+      const client = new RegistryClient({ credentials: alice });
+      await rejectsWith(client.listTags(parseReference(`${proxy.host}/any/repo`)), 'tls', /plain HTTP: credentials are not sent there/);
+      client.close();
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('a blob redirected to another host is fetched without the Authorization header', async () => {

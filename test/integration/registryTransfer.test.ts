@@ -21,7 +21,15 @@ import { buildImage, pushBuilt, sha } from '../support/testImages';
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const noCredentials = () => Promise.resolve(undefined);
-const tempHome = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-xfer-'));
+const homes: string[] = [];
+const tempHome = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-xfer-'));
+  homes.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of homes) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** fsck clean; returns how many partial downloads were left to resume. */
 async function assertClean(store: ImageStore, when: string): Promise<number> {
@@ -94,7 +102,7 @@ describe('pull and push between the core store and the registry, checked with th
     assert.ok(events.slice(-2).every((e) => e.status === 'Already exists'));
   });
 
-  test('the CLI pulls into the core store with --engine core, and through the daemon without it', () => {
+  test('the CLI pulls into the core store with --engine core, and pulls and pushes through the daemon without it', async () => {
     const home = tempHome();
     const env = { ...process.env, STEVEDORE_HOME: home };
     const out = execFileSync(process.execPath, [CLI, 'pull', '--engine', 'core', '--json', pushedByDocker], { env, encoding: 'utf8' });
@@ -104,6 +112,15 @@ describe('pull and push between the core store and the registry, checked with th
     const daemon = execFileSync(process.execPath, [CLI, 'pull', '--json', pushedByDocker], { env, encoding: 'utf8' });
     assert.equal((JSON.parse(daemon) as { engine: string }).engine, 'daemon');
     assert.match(docker('inspect', '--format', '{{json .RepoDigests}}', pushedByDocker), new RegExp(dockerDigest));
+
+    const viaDaemon = `${plainRegistry()}/${repo}-daemon:cli`;
+    docker('tag', baseImage(), viaDaemon);
+    try {
+      execFileSync(process.execPath, [CLI, 'push', viaDaemon], { env, stdio: 'ignore' }); // throws unless it exits 0
+      assert.equal(sha(await rawManifest(plainRegistry(), `${repo}-daemon`, 'cli')), dockerDigest);
+    } finally {
+      docker('rmi', viaDaemon);
+    }
   });
 });
 
@@ -139,6 +156,13 @@ describe('multi-platform index made by the test', { skip: skipUnlessAvailable(re
       assert.equal(pulled.descriptor.digest, indexDigest, 'for this host the name points at the index');
       const resolved = await store.resolveManifest((await store.resolve(ref))!);
       assert.equal(resolved.descriptor.digest, host.architecture === 'amd64' ? amd.manifestDigest : arm.manifestDigest);
+
+      // Both platforms are in the store now: the index pushes whole, children first.
+      const copy = `${plainRegistry()}/multi-${run}/copy:multi`;
+      await store.tag(copy, (await store.resolve(ref))!);
+      assert.equal(await pushImage(client, store, parseReference(copy)), indexDigest);
+      assert.deepEqual(await rawManifest(plainRegistry(), `multi-${run}/copy`, 'multi'), index);
+      assert.deepEqual(await rawManifest(plainRegistry(), `multi-${run}/copy`, arm.manifestDigest), arm.manifest);
     }
     await assertClean(store, 'after the multi-platform pulls');
   });
@@ -213,7 +237,7 @@ describe('kill -9 of a CLI pull at random points', { skip: skipUnlessAvailable(r
     assert.ok(fs.existsSync(CLI), `${CLI} is missing: run node esbuild.js`);
     const ref = `${plainRegistry()}/kill-${run}/big:1`;
     const seed = new RegistryClient({ credentials: noCredentials });
-    await pushBuilt(seed, ref, buildImage([3 << 20, 3 << 20, 2 << 20], { seed: 31 }));
+    await pushBuilt(seed, ref, buildImage([8 << 20, 8 << 20, 8 << 20], { seed: 31 }));
     seed.close();
     // Kill points spread over one whole pull's duration, measured first.
     const started = Date.now();

@@ -9,14 +9,19 @@ import { patternDigest, tempHome } from '../support/storeImages';
 
 const WORKER = path.resolve(__dirname, '../support/storeWorker.ts');
 
-function worker(args: string[]): { done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>; kill: () => void } {
+function worker(args: string[]): { done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>; started: Promise<void>; kill: () => void } {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  // The first line says the worker is writing: startup time (tsx, a busy machine) is not a kill point worth testing.
+  const started = new Promise<void>((resolve) => {
+    child.stdout.once('data', () => resolve());
+    child.on('close', () => resolve());
+  });
   const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { done, kill: () => child.kill('SIGKILL') };
+  return { done, started, kill: () => child.kill('SIGKILL') };
 }
 
 describe('the core store under concurrent processes and kill -9', () => {
@@ -46,7 +51,8 @@ describe('the core store under concurrent processes and kill -9', () => {
     const offsets: number[] = [];
     for (let round = 0; round < 24; round++) {
       const w = worker(['big', storeHome, String(blobs), String(mib)]);
-      await sleep(300 + Math.floor(Math.random() * 2_000));
+      await w.started;
+      await sleep(Math.floor(Math.random() * 1_500));
       w.kill();
       const r = await w.done;
       for (const m of r.stdout.matchAll(/offset (\d+) complete false/g)) offsets.push(Number(m[1]));

@@ -5,7 +5,15 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DockerCredentialStore, HUB_CONFIG_KEY } from '../../src/core/registry/dockerCredentials';
 
-const temp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'docker-config-'));
+const temps: string[] = [];
+const temp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-docker-config-'));
+  temps.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
 const writeConfig = (dir: string, config: unknown) => fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
 const readConfig = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { auths: Record<string, { auth?: string }>; [k: string]: unknown };
 const readVault = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { ServerURL: string; Username: string; Secret: string }>;

@@ -69,7 +69,7 @@ export class RegistryClient {
   private readonly lookup: CredentialLookup;
   private readonly endpoints = new Map<string, Promise<Endpoint>>();
   private readonly credentials = new Map<string, Promise<RegistryCredentials | undefined>>();
-  private readonly tokens = new Map<string, Token>();
+  private readonly tokens = new Map<string, Promise<Token>>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new Transport(options);
@@ -377,11 +377,18 @@ export class RegistryClient {
     if (creds?.registryToken) return { Authorization: `Bearer ${creds.registryToken}` };
     const scopes = scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
     const key = `${host}|${challenge.params.realm}|${challenge.params.service}|${scopes.join(' ')}`;
-    const cached = this.tokens.get(key);
-    if (!refresh && cached && cached.expires > Date.now()) return { Authorization: `Bearer ${cached.value}` };
-    const token = await this.fetchToken(host, challenge, scopes, creds);
-    this.tokens.set(key, token);
-    return { Authorization: `Bearer ${token.value}` };
+    // Parallel requests for one scope (layers of a pull) share one token request.
+    const existing = refresh ? undefined : this.tokens.get(key);
+    if (existing) {
+      const cached = await existing.catch(() => undefined);
+      if (cached && cached.expires > Date.now()) return { Authorization: `Bearer ${cached.value}` };
+    }
+    const request = this.fetchToken(host, challenge, scopes, creds);
+    this.tokens.set(key, request);
+    request.catch(() => {
+      if (this.tokens.get(key) === request) this.tokens.delete(key);
+    });
+    return { Authorization: `Bearer ${(await request).value}` };
   }
 
   /** The token endpoint: OAuth2 POST with a refresh (identity) token, else GET with Basic credentials or anonymously. */
@@ -393,6 +400,10 @@ export class RegistryClient {
       url = new URL(realm);
     } catch {
       throw new RegistryError('protocol', `${host}'s token realm "${realm}" is not a URL`);
+    }
+    const sendsSecret = Boolean(creds?.identityToken || creds?.username !== undefined);
+    if (sendsSecret && url.protocol !== 'https:' && !isLoopback(url.host) && !this.transport.isInsecure(url.host)) {
+      throw new RegistryError('tls', `${host} sends logins to ${url.origin}, which is plain HTTP: credentials are not sent there unless ${url.host} is marked insecure`);
     }
     const service = challenge.params.service;
     let res: IncomingMessage;
@@ -508,7 +519,7 @@ function pickChallenge(res: IncomingMessage): AuthChallenge | undefined {
 }
 
 /** The `rel="next"` target of a Link header (tags and catalog pagination). */
-export function nextLink(res: IncomingMessage): string | undefined {
+function nextLink(res: IncomingMessage): string | undefined {
   const link = res.headers.link;
   if (!link) return undefined;
   const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(Array.isArray(link) ? link.join(', ') : link);
@@ -549,7 +560,7 @@ async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncI
 }
 
 /** A non-success answer as a RegistryError with the registry's own error text. */
-export async function statusError(res: IncomingMessage, what: string): Promise<RegistryError> {
+async function statusError(res: IncomingMessage, what: string): Promise<RegistryError> {
   let detail = '';
   try {
     const body = (await readBody(res, 64 << 10)).toString('utf8');

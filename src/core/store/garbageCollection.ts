@@ -25,8 +25,15 @@ export interface GcResult {
 export const DEFAULT_GC_GRACE_MS = 10 * 60_000;
 const PARTIAL_MAX_AGE_MS = 24 * 3_600_000;
 
-/** Removes the blobs no index.json entry reaches (indexes → manifests → config and layers). */
-export async function collectGarbage(store: ImageStore, options: GcOptions = {}): Promise<GcResult> {
+/**
+ * Removes the blobs no index.json entry reaches (indexes → manifests → config and layers), holding
+ * the index lock throughout: a name given meanwhile waits, then finds its blobs or fails clearly.
+ */
+export function collectGarbage(store: ImageStore, options: GcOptions = {}): Promise<GcResult> {
+  return store.withIndexLock(() => collect(store, options));
+}
+
+async function collect(store: ImageStore, options: GcOptions): Promise<GcResult> {
   const now = options.now ?? Date.now();
   const grace = options.graceMs ?? DEFAULT_GC_GRACE_MS;
   const reached = new Set((await reachableBlobs(store)).map((b) => b.digest));

@@ -31,17 +31,24 @@ export class IndexFile {
     }
   }
 
-  /** Runs `change` on the current index under the lock and writes the result; returns what `change` returned. */
-  async update<T>(change: (index: ImageIndex) => T): Promise<T> {
+  /** Runs `body` holding the index lock: nobody changes the index meanwhile. */
+  async locked<T>(body: () => Promise<T>): Promise<T> {
     const lock = await acquireLock(path.join(this.ingestDir, 'index.json.lock'));
     try {
-      const index = await this.read();
-      const result = change(index);
-      await writeFileAtomic(this.file, `${JSON.stringify(index)}\n`, this.ingestDir);
-      return result;
+      return await body();
     } finally {
       await lock?.release();
     }
+  }
+
+  /** Runs `change` on the current index under the lock and writes the result; returns what `change` returned. */
+  update<T>(change: (index: ImageIndex) => T | Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      const index = await this.read();
+      const result = await change(index);
+      await writeFileAtomic(this.file, `${JSON.stringify(index)}\n`, this.ingestDir);
+      return result;
+    });
   }
 }
 

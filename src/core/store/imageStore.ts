@@ -6,6 +6,7 @@ import { formatReference, parseReference, withDefaultTag } from '../registry/ima
 import { syncDir, tempName, writeFileAtomic } from './atomicFile';
 import { openIngest, touch, type BlobIngest } from './blobIngest';
 import { digestHex, hostPlatform, isDigest, isIndexMediaType, REF_NAME, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './descriptor';
+import { reachableBlobs } from './imageGraph';
 import { IndexFile } from './imageIndex';
 import { offeredPlatforms, platformText, selectPlatform } from './platformSelection';
 import { stevedoreHome } from './storeHome';
@@ -182,21 +183,35 @@ export class ImageStore {
   }
 
   /** Changes index.json under its lock, atomically. */
-  updateIndex<T>(change: (index: ImageIndex) => T): Promise<T> {
+  updateIndex<T>(change: (index: ImageIndex) => T | Promise<T>): Promise<T> {
     return this.index.update(change);
   }
 
+  /** Runs `body` while nobody can change index.json (gc: what is reachable stays so until it is done). */
+  withIndexLock<T>(body: () => Promise<T>): Promise<T> {
+    return this.index.locked(body);
+  }
+
   /**
-   * Names an image: `ref` (normalised here) now points at `manifest`, which must be stored. An
+   * Throws BlobNotFoundError unless every blob the entry needs is stored (platforms of an index
+   * may be absent). Called under the index lock, so gc cannot remove them before the name lands.
+   */
+  private async assertComplete(entry: Descriptor): Promise<void> {
+    const missing = (await reachableBlobs(this, [entry])).find((b) => !b.present && !b.optional);
+    if (missing) throw new BlobNotFoundError(missing.digest);
+  }
+
+  /**
+   * Names an image: `ref` (normalised here) now points at `manifest`, whose blobs must be stored. An
    * image the name pointed at before stays, untagged, when no other name is left on it (as Docker
    * leaves a dangling image).
    */
   async tag(ref: string, manifest: Descriptor): Promise<void> {
     const name = normalizeRef(ref);
     if (!isDigest(manifest.digest)) throw new StoreError(`"${manifest.digest}" is not a sha256 digest`);
-    if (!(await this.hasBlob(manifest.digest))) throw new BlobNotFoundError(manifest.digest);
     const entry = { ...withoutName(manifest), annotations: { ...withoutName(manifest).annotations, [REF_NAME]: name } };
-    await this.index.update((index) => {
+    await this.index.update(async (index) => {
+      await this.assertComplete(manifest);
       const previous = index.manifests.filter((d) => d.annotations?.[REF_NAME] === name);
       index.manifests = index.manifests.filter((d) => d.annotations?.[REF_NAME] !== name && !(d.digest === manifest.digest && !d.annotations?.[REF_NAME]));
       for (const old of previous) {
@@ -208,8 +223,8 @@ export class ImageStore {
 
   /** Keeps `manifest` in the index without a name (a loaded image with no tag), unless it has one already. */
   async keepUntagged(manifest: Descriptor): Promise<void> {
-    if (!(await this.hasBlob(manifest.digest))) throw new BlobNotFoundError(manifest.digest);
-    await this.index.update((index) => {
+    await this.index.update(async (index) => {
+      await this.assertComplete(manifest);
       if (!index.manifests.some((d) => d.digest === manifest.digest)) index.manifests.push(withoutName(manifest));
     });
   }

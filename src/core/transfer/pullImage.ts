@@ -63,15 +63,19 @@ async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageR
   const ingest = await store.ingest({ digest: blob.digest, size: blob.size });
   if (ingest.complete) return report('Already exists');
   let current = ingest.offset;
-  // Chunks from the socket are small; the disk gets them in pieces of about a megabyte.
+  // Chunks from the socket are small; the disk gets them in pieces of about a megabyte, one piece
+  // being written while the next arrives.
   let pending: Buffer[] = [];
   let pendingSize = 0;
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await writing;
     if (!pendingSize) return;
     const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingSize);
     pending = [];
     pendingSize = 0;
-    await ingest.write(piece);
+    writing = ingest.write(piece);
+    writing.catch(() => undefined); // reported by the next flush's await, not as an unhandled rejection
   };
   try {
     if (current < blob.size) {
@@ -86,6 +90,7 @@ async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageR
         report('Downloading', current);
       }
       await flush();
+      await writing;
     }
   } catch (err) {
     if (err instanceof RegistryError && err.reason === 'digest-mismatch') {
@@ -93,7 +98,7 @@ async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageR
       await ingest.commit().catch(() => undefined);
     } else {
       // What arrived before a dropped connection is kept for a resume (the commit checks it then).
-      await flush().catch(() => undefined);
+      await flush().then(() => writing).catch(() => undefined);
       await ingest.close();
     }
     throw err;

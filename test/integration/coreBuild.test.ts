@@ -203,6 +203,11 @@ ADD http://127.0.0.1:${port}/file.txt /downloaded/
 RUN <<EOF
 echo "arch=$TARGETARCH who=$WHO" > /run.txt
 EOF
+ADD --checksum=sha256:${createHash('sha256').update('served /sum.txt\n').digest('hex')} http://127.0.0.1:${port}/sum.txt /checked/
+RUN <<EOT
+#!/bin/sh -e
+echo "script $0" > /script.txt
+EOT
 FROM app AS never-built
 RUN exit 3
 `,
@@ -220,8 +225,13 @@ RUN exit 3
       assert.equal(fs.statSync(path.join(root, 'downloaded/file.txt')).mtime.toISOString(), '2020-01-01T00:00:00.000Z');
       assert.equal(read('onbuild.txt'), 'triggered\n');
       assert.match(read('run.txt'), /^arch=(amd64|arm64|[a-z0-9]+) who=world\n$/);
+      assert.equal(read('checked/sum.txt'), 'served /sum.txt\n');
+      assert.match(read('script.txt'), /^script \/\S+\n$/, 'a heredoc with #! runs as a script');
+      assert.ok(!fs.readdirSync(root).some((n) => n.startsWith('.stevedore-heredoc')), 'the script is not left in the image');
       const config = await configOf(store, result.manifest.digest);
       assert.equal(config.config.OnBuild ?? undefined, undefined, 'the triggers ran and are not passed on');
+      write(ctx, { Dockerfile: `FROM ${baseImage()}\nADD --checksum=sha256:${'0'.repeat(64)} http://127.0.0.1:${port}/sum.txt /x\n` });
+      await assert.rejects(build(ctx), (err: BuildError) => err.line === 2 && /digest mismatch/.test(err.message));
     } finally {
       server.close();
     }

@@ -107,7 +107,13 @@ describe('core builder against the real filesystem and the test daemon', { skip:
 
   test('builds the same files and config as docker build, and the image runs in Docker', async () => {
     const ctx = path.join(home, 'compared');
-    write(ctx, { 'Dockerfile': COMPARED, 'a.txt': 'hello\n', 'sub/b.txt': 'world\n', 'skip.log': 'secret\n', '.dockerignore': '*.log\n' });
+    write(ctx, {
+      'Dockerfile': COMPARED, 'a.txt': 'hello\n', 'sub/b.txt': 'world\n', 'skip.log': 'secret\n', 'sub/x.tmp': 't', 'keep.tmp': 'k', 'sub/deep/d.txt': 'd',
+      'docs/a.md': 'a', 'docs/b.md': 'b', 'bin/tool': '#!/bin/sh\n',
+      '.dockerignore': '# patterns as moby/patternmatcher\n*.log\n**/*.tmp\n!keep.tmp\n/sub/deep/\ndocs\n!docs/b.md\n',
+    });
+    fs.chmodSync(path.join(ctx, 'bin/tool'), 0o755);
+    fs.symlinkSync('bin/tool', path.join(ctx, 'tool-link'));
     const coreTag = `${uniqueName('core-built')}:1`;
     const dockerTag = `${uniqueName('docker-built')}:1`;
     tags.push(coreTag, dockerTag);
@@ -123,6 +129,7 @@ describe('core builder against the real filesystem and the test daemon', { skip:
     assert.deepEqual(differences, []);
     assert.ok(core.has('app/src/sub/b.txt') === false && core.has('srv/app/src/sub/b.txt'), 'the context was copied');
     assert.ok(!core.has('srv/app/src/skip.log'), '.dockerignore left skip.log out');
+    assert.deepEqual(['srv/app/src/keep.tmp', 'srv/app/src/sub/x.tmp', 'srv/app/src/sub/deep', 'srv/app/src/docs/a.md', 'srv/app/src/docs/b.md'].map((p) => core.has(p)), [true, false, false, false, true]);
 
     const inspect = (tag: string) => (JSON.parse(docker('inspect', tag)) as { Config: Record<string, unknown> }[])[0].Config;
     const a = inspect(coreTag);

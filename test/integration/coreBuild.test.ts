@@ -258,6 +258,18 @@ RUN exit 3
     assert.deepEqual(fs.readdirSync(path.join(home, 'build')), [], 'the build workspace is removed');
   });
 
+  test('--platform: FROM scratch builds for another architecture with TARGETARCH; RUN there is refused', async () => {
+    const ctx = path.join(home, 'platform');
+    const other = process.arch === 'arm64' ? 'amd64' : 'arm64';
+    write(ctx, { 'f.txt': 'x\n', Dockerfile: 'FROM scratch\nARG TARGETARCH\nARG TARGETPLATFORM\nENV ARCH=$TARGETARCH PLATFORM=$TARGETPLATFORM\nCOPY f.txt /\n' });
+    const result = await build(ctx, { platform: `linux/${other}` });
+    const config = await configOf(store, result.manifest.digest);
+    assert.equal(config.architecture, other);
+    assert.ok(config.config.Env?.includes(`ARCH=${other}`) && config.config.Env.includes(`PLATFORM=linux/${other}`), JSON.stringify(config.config.Env));
+    write(ctx, { Dockerfile: 'FROM scratch\nCOPY f.txt /\nRUN true\n' });
+    await assert.rejects(build(ctx, { platform: `linux/${other}` }), (err: BuildError) => err.line === 3 && /no emulation/.test(err.message));
+  });
+
   test('stevedore build --engine core: tags, build args, step output, and a failing build exits 1 with the line', () => {
     const ctx = path.join(home, 'cli');
     write(ctx, { Dockerfile: `FROM ${baseImage()}\nARG WHAT=nothing\nRUN echo "built $WHAT" > /what.txt\nCMD ["cat", "/what.txt"]\n` });

@@ -20,7 +20,15 @@ const WALKTHROUGH = 'stevedore.stevedore#gettingStarted';
 const stepBox = (p: Page, step: string) => p.locator(`[data-done-step-id="${WALKTHROUGH}#${step}"]`);
 const stepDone = (p: Page, step: string) => stepBox(p, step).and(p.locator('[aria-checked="true"]'));
 const statusBar = (p: Page, text: string) => p.locator('.part.statusbar .statusbar-item', { hasText: text });
-const walkthroughTab = (p: Page) => p.locator('.tabs-container .tab', { hasText: 'Walkthrough: Stevedore' });
+
+/** Brings the walkthrough's steps back (a click on its tab when it is already active goes back to the Welcome overview). */
+async function showWalkthrough(p: Page): Promise<void> {
+  const tab = p.locator('.tabs-container .tab', { hasText: 'Walkthrough: Stevedore' });
+  if (!(await tab.getAttribute('class'))?.split(/\s+/).includes('active')) await tab.click();
+  await p.waitForTimeout(500);
+  if (!(await stepBox(p, 'openExplorer').isVisible())) await p.locator(`button.getting-started-category[x-dispatch="selectCategory:${WALKTHROUGH}"]`).click();
+  await stepBox(p, 'openExplorer').waitFor({ timeout: 10_000 });
+}
 
 /** A docker context named `name` for `host`, as `docker context create` writes it. */
 function addContext(config: string, name: string, host: string): void {
@@ -42,7 +50,9 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
   let page: Page | undefined;
   let profile: string | undefined;
   let config: string | undefined;
+  let workspace: string | undefined;
   const podmanContext = 'podman-first-minute';
+  const built = `stevedore-e2e-walkthrough:${process.pid}`;
   const shot = (name: string, body: () => Promise<void>) => screenshotOnFailure(() => page, name, body);
 
   before(async () => {
@@ -50,8 +60,11 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
     const port = await proxy.listen();
     config = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-docker-config-'));
     addContext(config, podmanContext, podmanEngine.host!);
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-first-minute-'));
+    fs.writeFileSync(path.join(workspace, 'Dockerfile'), `FROM ${baseImage()}\nRUN echo built > /built.txt\n`);
     server = await startCodeServer({
       vsix: VSIX,
+      workspace,
       env: { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_CONFIG: config },
       settings: { 'workbench.startupEditor': 'welcomePage' },
     });
@@ -64,13 +77,19 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
     await browser?.close();
     await server?.stop();
     await proxy?.close();
-    for (const dir of [profile, config]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of [profile, config, workspace]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      dockerEngine.cli('rmi', built);
+    } catch {
+      // not built
+    }
   });
 
   test('the Welcome page offers the walkthrough; opening the explorer completes its first step', () => shot('walkthrough first step', async () => {
     const p = page!;
-    const entry = p.locator('.getting-started-category', { hasText: 'Get Started with Stevedore' });
+    const entry = p.locator(`button.getting-started-category[x-dispatch="selectCategory:${WALKTHROUGH}"]`);
     await entry.waitFor({ timeout: 90_000 });
+    assert.match(await entry.innerText(), /Get Started with Stevedore/);
     await entry.click();
     // The engine step says which engine was found: Docker here (DOCKER_HOST).
     for (const title of ['Open the container explorer', 'Pick an engine: Docker is in use', 'Lint a Dockerfile', 'Build an image', 'Inspect its layers']) {
@@ -92,8 +111,29 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
     await editor.click();
     await p.keyboard.type(`FROM ${baseImage()}\nRUN apt-get install curl=7.88.1-10\n`);
     await p.locator('.part.editor .monaco-editor .squiggly-warning, .part.editor .monaco-editor .squiggly-error').first().waitFor({ timeout: 20_000 });
-    await walkthroughTab(p).click();
+    await showWalkthrough(p);
     await stepDone(p, 'lintDockerfile').waitFor({ timeout: 10_000 });
+  }));
+
+  test('the build step completes when a build succeeds, the layers step when the inspector is asked for', () => shot('walkthrough build step', async () => {
+    const p = page!;
+    await showWalkthrough(p);
+    await p.locator(`.getting-started-step[data-step-id="${WALKTHROUGH}#buildImage"]`).click();
+    await p.locator('.getting-started-step.expanded').getByText('Build Image', { exact: true }).click();
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Dockerfile' }).first().waitFor({ timeout: 15_000 });
+    await p.keyboard.press('Enter');
+    const input = p.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(built);
+    await p.keyboard.press('Enter');
+    await stepDone(p, 'buildImage').waitFor({ timeout: 90_000 });
+    assert.match(dockerEngine.cli('image', 'inspect', '--format', '{{.Id}}', built), /^sha256:/);
+    assert.equal(await stepBox(p, 'inspectLayers').getAttribute('aria-checked'), 'false');
+    await p.locator(`.getting-started-step[data-step-id="${WALKTHROUGH}#inspectLayers"]`).click();
+    await p.locator('.getting-started-step.expanded').getByText('Inspect Image Layers', { exact: true }).click();
+    await p.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 15_000 });
+    await p.keyboard.press('Escape');
+    await stepDone(p, 'inspectLayers').waitFor({ timeout: 10_000 });
   }));
 
   test('"Stevedore: Show Log" opens the channel, with one line for every request the engine received', () => shot('show log', async () => {
@@ -126,7 +166,7 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
     await row.waitFor({ timeout: 15_000 });
     await row.click();
     await statusBar(p, `Podman: ${podmanContext}`).waitFor({ timeout: 20_000 });
-    await walkthroughTab(p).click();
+    await showWalkthrough(p);
     await p.locator('.getting-started-step .step-title', { hasText: /^Pick an engine: Podman is in use$/ }).waitFor({ timeout: 10_000 });
     await stepDone(p, 'enginePodman').waitFor({ timeout: 10_000 });
   }));

@@ -1,5 +1,5 @@
 import { lastEvent } from '../core/run/coreEvents';
-import type { CreateRequest } from '../core/run/containerRunner';
+import type { ContainerRunner, CreateRequest, ExecOptions } from '../core/run/containerRunner';
 import { CoreEngine } from '../engine/core/coreEngine';
 import type { ContainerSummary, Engine } from '../engine/engine';
 import { humanDuration } from '../engine/humanize';
@@ -176,16 +176,17 @@ const logs: CliCommand = {
 
 const exec: CliCommand = {
   name: 'exec',
-  summary: 'run a command in a running container [-i] [-e] [-u] [-w] (--engine core)',
+  summary: 'run a command in a running container [-i] [-t] [-e] [-u] [-w] (--engine core)',
   async run(argv) {
-    const usage = 'usage: stevedore exec --engine core [-i] [-e KEY=VALUE]... [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]';
+    const usage = 'usage: stevedore exec --engine core [-i] [-t] [-e KEY=VALUE]... [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]';
     const args = parseContainerArgs(argv, { flags: ['--interactive', '--tty'], values: ['--env', '--user', '--workdir'], aliases: { '-i': '--interactive', '-t': '--tty', '-e': '--env', '-u': '--user', '-w': '--workdir' }, stopAtCommand: true }, usage);
     const [id, ...command] = requireOne(args, usage);
     if (!command.length) throw new CliError(usage, 2);
     if (!args.core) throw new CliError('exec works with --engine core; for a daemon, use `docker exec`', 2);
-    if (args.flags.has('--tty')) throw new CliError('-t (a terminal) is not supported yet: use -i alone', 2);
+    const options = { env: args.values.get('--env'), user: lastValue(args, '--user'), workdir: lastValue(args, '--workdir') };
+    if (args.flags.has('--tty')) return onEngine(args, async (_engine, core) => execOnTerminal(await core!.runner(), id, command, options));
     return onEngine(args, async (_engine, core) => {
-      const child = await (await core!.runner()).exec(id, command, { env: args.values.get('--env'), user: lastValue(args, '--user'), workdir: lastValue(args, '--workdir') });
+      const child = await (await core!.runner()).exec(id, command, options);
       if (args.flags.has('--interactive')) process.stdin.pipe(child.stdin!);
       else child.stdin!.end();
       child.stdout!.pipe(process.stdout);
@@ -197,6 +198,26 @@ const exec: CliCommand = {
     });
   },
 };
+
+/** `exec -it`: the command on a pty, this terminal raw and its size followed. */
+async function execOnTerminal(runner: ContainerRunner, id: string, command: string[], options: ExecOptions): Promise<number> {
+  const size = () => ({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const pty = await runner.execTerminal(id, command, size(), options);
+  const raw = process.stdin.isTTY;
+  if (raw) process.stdin.setRawMode(true);
+  const onResize = () => void pty.resize(size().columns, size().rows);
+  process.stdout.on('resize', onResize);
+  process.stdin.pipe(pty.child.stdin!);
+  pty.child.stdout!.pipe(process.stdout);
+  try {
+    return await new Promise<number>((resolve) => pty.child.on('close', (c) => resolve(c ?? 1)));
+  } finally {
+    process.stdout.off('resize', onResize);
+    process.stdin.unpipe(pty.child.stdin!);
+    if (raw) process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
+}
 
 const CONTAINER = 'CONTAINER [CONTAINER...]';
 

@@ -40,6 +40,9 @@ describe('the stevedore CLI (built) running containers with --engine core', { sk
     assert.equal(exec.status, 0, exec.stderr);
     assert.equal(exec.stdout, '1 /app 1000\n');
     assert.equal(stevedore('exec', 'cli-web', 'sh', '-c', 'exit 3').status, 3);
+    const tty = spawnSync(process.execPath, [CLI, 'exec', '-it', 'cli-web', 'sh'], { input: '[ -t 0 ] && stty size; exit 2\n', encoding: 'utf8', env: { ...process.env, STEVEDORE_HOME: home, STEVEDORE_ENGINE: 'core' }, timeout: 30_000 });
+    assert.equal(tty.status, 2, tty.stderr);
+    assert.match(tty.stdout, /^24 80\r?$/m, 'a terminal of the default size when stdout is not one');
     const stop = stevedore('stop', '-t', '5', 'cli-web');
     assert.equal(stop.status, 0, stop.stderr);
     const logs = stevedore('logs', '-t', 'cli-web');

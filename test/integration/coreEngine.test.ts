@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EngineEvent, ProgressEvent } from '../../src/engine/engine';
+import { listContainerDirectory, readContainerFile } from '../../src/engine/containerFiles';
 import { CoreEngine } from '../../src/engine/core/coreEngine';
 import { coreBaseMissing, loadBaseImage, sourceSupervisor } from '../support/coreRuntime';
 import { registriesMissing } from '../support/registry';
@@ -83,6 +85,38 @@ describe('CoreEngine: the Engine contract over the core', { skip: skipUnlessAvai
     assert.deepEqual(events.filter((e) => e.type === 'container' && e.id === id).map((e) => e.action), ['create', 'start', 'die', 'stop', 'destroy']);
   });
 
+  test('a terminal in a running container: a pty, its size, input and the exit code', async () => {
+    const id = await engine.createAndStart({ image, command: ['sleep', '30'], hostname: 'tty-box' });
+    const session = await engine.execTerminal(id, ['sh'], { columns: 91, rows: 17 });
+    let output = '';
+    const reading = (async () => {
+      for await (const chunk of session.output) output += chunk.toString();
+    })();
+    await session.resize(100, 30);
+    session.write('[ -t 0 ] && echo "tty yes"; stty size; hostname; exit 6\n');
+    assert.equal(await session.exitCode(), 6);
+    await reading;
+    assert.match(output, /tty yes/);
+    assert.match(output, /30 100/);
+    assert.match(output, /tty-box/);
+    await engine.removeContainer(id, { force: true });
+  });
+
+  test('a running container\'s files, as the Files view reads them', async () => {
+    const id = await engine.createAndStart({ image, command: ['sh', '-c', 'echo note > /tmp/note.txt; sleep 30'], hostname: 'files-box' });
+    await waitFor(async () => (await engine.containerPathStat(id, '/tmp/note.txt').catch(() => undefined)) !== undefined);
+    const etc = await listContainerDirectory(engine, id, '/etc');
+    assert.ok(etc.some((e) => e.name === 'passwd' && e.type === 'file'), JSON.stringify(etc));
+    assert.equal((await readContainerFile(engine, id, '/etc/hostname')).toString(), 'files-box\n');
+    assert.equal((await readContainerFile(engine, id, '/tmp/note.txt')).toString(), 'note\n');
+    const sh = await engine.containerPathStat(id, '/bin/sh');
+    assert.equal(sh.type, 'symlink');
+    assert.ok((await listContainerDirectory(engine, id, '/')).some((e) => e.name === 'bin' && e.type === 'directory'));
+    await assert.rejects(engine.containerPathStat(id, '/no/such'), (err: Error & { reason?: string }) => err.reason === 'notFound');
+    await assert.rejects(engine.containerPathStat(id, '/../../../etc/shadow'), (err: Error & { reason?: string }) => err.reason === 'failed' && /climbs out/.test(err.message));
+    await engine.removeContainer(id, { force: true });
+  });
+
   test('runContainer refuses what the core cannot do, with the reason', async () => {
     await assert.rejects(engine.runContainer({ image, ports: [{ containerPort: 80 }] }), /cannot publish ports/);
     await assert.rejects(engine.runContainer({ image: 'no-such-image:here' }), (err: Error & { reason?: string }) => err.reason === 'notFound' && /No such image/.test(err.message));
@@ -113,6 +147,15 @@ describe('CoreEngine: the Engine contract over the core', { skip: skipUnlessAvai
     await waitFor(async () => (await engine.inspectContainer(id)).summary.state === 'exited');
     assert.deepEqual((await drain(engine.containerLogs(id))).map((l) => l.text), ['built-by-core\n']);
     await assert.rejects(drain(engine.buildImage({ context, dockerfile: 'Missing.Dockerfile' })), (err: Error & { reason?: string }) => err.reason === 'failed');
+  });
+
+  test('events made by another process (the built CLI) reach this engine\'s event stream', async () => {
+    const cli = path.resolve(__dirname, '../../dist/cli.js');
+    const r = spawnSync(process.execPath, [cli, 'run', '--engine', 'core', '--name', 'from-cli', image, 'true'], { encoding: 'utf8', env: { ...process.env, STEVEDORE_HOME: home }, timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    await waitFor(() => events.some((e) => e.attributes.name === 'from-cli' && e.action === 'die'));
+    assert.deepEqual(events.filter((e) => e.attributes.name === 'from-cli').map((e) => e.action), ['create', 'start', 'die']);
+    await engine.removeContainer('from-cli');
   });
 
   test('prune removes stopped containers only', async () => {

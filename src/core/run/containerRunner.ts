@@ -10,7 +10,8 @@ import { nameLink, removeContainerFiles } from './containerFiles';
 import { readLogs, type LogLine } from './containerLogs';
 import { randomName, VALID_NAME } from './containerNames';
 import { emitEvent, sleep } from './coreEvents';
-import { sandboxSupport, spawnInSandbox } from './sandbox';
+import { PtyProcess } from './ptyProcess';
+import { sandboxExecArgv, sandboxSupport, spawnInSandbox, type SandboxSpec } from './sandbox';
 
 export type RunnerErrorReason = 'notFound' | 'conflict' | 'failed' | 'unavailable';
 
@@ -47,6 +48,12 @@ interface ImageRuntimeConfig {
   User?: string;
   StopSignal?: string;
   Labels?: Record<string, string>;
+}
+
+export interface ExecOptions {
+  readonly env?: readonly string[];
+  readonly user?: string;
+  readonly workdir?: string;
 }
 
 export interface ContainerRecord {
@@ -222,18 +229,37 @@ export class ContainerRunner {
   }
 
   /** Starts `argv` in the running container (`docker exec`), with stdio pipes. */
-  async exec(idOrName: string, argv: readonly string[], options: { env?: readonly string[]; user?: string; workdir?: string } = {}): Promise<ChildProcess> {
+  async exec(idOrName: string, argv: readonly string[], options: ExecOptions = {}): Promise<ChildProcess> {
+    const { pid, spec } = await this.execSpec(idOrName, argv, options);
+    return spawnInSandbox(pid, spec);
+  }
+
+  /** `docker exec -it`: `argv` in the running container on a pseudo-terminal of `size`. */
+  async execTerminal(idOrName: string, argv: readonly string[], size: { columns: number; rows: number }, options: ExecOptions = {}): Promise<PtyProcess> {
+    const { pid, spec } = await this.execSpec(idOrName, argv, { ...options, env: ['TERM=xterm-256color', ...(options.env ?? [])] });
+    return new PtyProcess(sandboxExecArgv(pid, spec), size);
+  }
+
+  private async execSpec(idOrName: string, argv: readonly string[], options: ExecOptions): Promise<{ pid: number; spec: SandboxSpec }> {
     const { config, state, paths } = await this.get(idOrName);
     if (state.status !== 'running' || !state.pid) throw new RunnerError(`Container ${config.id} is not running`, 'conflict');
     if (!argv.length) throw new RunnerError('No exec command specified', 'failed');
-    return spawnInSandbox(state.pid, {
+    return { pid: state.pid, spec: {
       ...config.spec,
       rootfs: state.overlay === false ? paths.upper : paths.merged,
       argv: [...argv],
       env: mergeEnv(config.spec.env, options.env ?? []),
       user: options.user ?? config.spec.user,
       cwd: options.workdir ?? config.spec.cwd,
-    });
+    } };
+  }
+
+  /** The container's root filesystem as the host sees it: while running, or always for a copied tree. */
+  async rootfsOf(idOrName: string): Promise<string> {
+    const { config, state, paths } = await this.get(idOrName);
+    if (state.overlay === false) return paths.upper;
+    if (state.status === 'running') return paths.merged;
+    throw new RunnerError(`The files of ${config.name} can be read while it runs (its overlay is mounted only then); start it first.`, 'conflict');
   }
 
   /** Every container (running ones only unless `all`), newest first. */

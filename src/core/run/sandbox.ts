@@ -121,6 +121,12 @@ export function spawnSandboxed(spec: SandboxSpec): ChildProcess {
  * chroot inside it), then the same last step as at start chroots, changes dir and user.
  */
 export function spawnInSandbox(initPid: number, spec: SandboxSpec): ChildProcess {
+  const [command, ...args] = sandboxExecArgv(initPid, spec);
+  return spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } });
+}
+
+/** The command line of spawnInSandbox, for running it elsewhere (on a pty). */
+export function sandboxExecArgv(initPid: number, spec: SandboxSpec): string[] {
   const ok = sandboxSupport();
   if (!ok.ok) throw new Error(`cannot run containers: ${ok.reason}`);
   const rootfs = path.resolve(spec.rootfs);
@@ -128,8 +134,7 @@ export function spawnInSandbox(initPid: number, spec: SandboxSpec): ChildProcess
   const nsenter = findOnPath('nsenter');
   if (!nsenter) throw new Error('the nsenter command (util-linux) is not installed');
   const namespaces = [...(ok.rootless ? ['--user', '--preserve-credentials'] : []), '--mount', '--uts', '--ipc', '--net', '--pid'];
-  const args = ['--target', String(initPid), ...namespaces, '--', findOnPath('env')!, '-i', ...execLine({ ...spec, rootfs }, uid, gid, spec.cwd || '/', ok.rootless)];
-  return spawn(nsenter, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } });
+  return [nsenter, '--target', String(initPid), ...namespaces, '--', findOnPath('env')!, '-i', ...execLine({ ...spec, rootfs }, uid, gid, spec.cwd || '/', ok.rootless)];
 }
 
 /** The host PID of the container's PID 1: the child of the unshare process `unsharePid`. */

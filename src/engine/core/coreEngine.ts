@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { buildImage } from '../../core/build/buildImage';
 import { ContainerRunner, RunnerError, type CreateRequest } from '../../core/run/containerRunner';
 import { emitEvent, followEvents } from '../../core/run/coreEvents';
+import { archiveRootfsPath, statRootfsPath } from '../../core/run/rootfsArchive';
 import { sandboxSupport } from '../../core/run/sandbox';
 import { RegistryClient, type RegistryClientOptions } from '../../core/registry/registryClient';
 import { RegistryError } from '../../core/registry/registryError';
@@ -26,6 +27,7 @@ import {
   type TransferOptions, type VolumeSummary,
 } from '../engine';
 import { historyEntries, imageSummary } from './coreImages';
+import { CoreTerminalSession } from './coreTerminal';
 
 export interface CoreEngineOptions {
   /** Default: stevedoreHome() ($STEVEDORE_HOME, else $XDG_DATA_HOME/stevedore). */
@@ -37,7 +39,7 @@ export interface CoreEngineOptions {
 
 const IMAGE_OPERATIONS: readonly Operation[] = ['pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'pruneImages'];
 /** Building needs the sandbox too (RUN steps). */
-const CONTAINER_OPERATIONS: readonly Operation[] = ['buildImage', 'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
+const CONTAINER_OPERATIONS: readonly Operation[] = ['buildImage', 'execTerminal', 'containerArchive', 'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
 
 /** The networks a core container can have: no bridge, so none or the host's. */
 const NETWORKS: readonly NetworkSummary[] = ['none', 'host'].map((name) => ({ id: name, name, driver: name === 'host' ? 'host' : 'null', scope: 'local', created: 0, internal: name === 'none', labels: {} }));
@@ -199,20 +201,24 @@ export class CoreEngine implements Engine {
     }
   }
 
-  execTerminal(): Promise<TerminalSession> {
-    return Promise.reject(new EngineError('The bundled engine cannot open a terminal in a container yet; use `stevedore exec --engine core`.', 'failed'));
+  execTerminal(id: string, command: readonly string[], size: { columns: number; rows: number }): Promise<TerminalSession> {
+    return guard(async () => new CoreTerminalSession(await (await this.runner()).execTerminal(id, command, size)));
   }
 
   containerStats(): Promise<ContainerStats> {
     return Promise.reject(new EngineError('The bundled engine keeps no CPU or memory statistics (it sets up no cgroups).', 'failed'));
   }
 
-  containerArchive(): Promise<AsyncIterable<Buffer>> {
-    return Promise.reject(new EngineError('The bundled engine cannot copy files out of a container yet.', 'failed'));
+  containerArchive(id: string, containerPath: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+    return guard(async () => {
+      const rootfs = await (await this.runner()).rootfsOf(id);
+      pathStat(rootfs, id, containerPath);
+      return archiveRootfsPath(rootfs, containerPath, signal);
+    });
   }
 
-  containerPathStat(): Promise<PathStat> {
-    return Promise.reject(new EngineError('The bundled engine cannot list a container\'s files yet.', 'failed'));
+  containerPathStat(id: string, containerPath: string): Promise<PathStat> {
+    return guard(async () => pathStat(await (await this.runner()).rootfsOf(id), id, containerPath));
   }
 
   pruneContainers(): Promise<PruneResult> {
@@ -383,6 +389,15 @@ export class CoreEngine implements Engine {
       ...this.options.registry,
       credentials: (host) => (host === credentials.serverAddress.replace(/^https?:\/\//, '').replace(/\/.*$/, '') ? Promise.resolve({ username: credentials.username, password: credentials.password }) : (this.options.registry?.credentials?.(host) ?? Promise.resolve(undefined))),
     });
+  }
+}
+
+function pathStat(rootfs: string, id: string, containerPath: string): PathStat {
+  try {
+    return statRootfsPath(rootfs, containerPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') throw new EngineError(`Could not find the file ${containerPath} in container ${id}`, 'notFound');
+    throw err;
   }
 }
 

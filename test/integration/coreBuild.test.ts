@@ -256,6 +256,10 @@ RUN exit 3
     assert.equal(await store.resolve('broken:1'), undefined, 'no failed build was tagged');
     await assert.rejects(build(ctx, { target: 'nope' }), /target stage "nope" could not be found/);
     assert.deepEqual(fs.readdirSync(path.join(home, 'build')), [], 'the build workspace is removed');
+    const stale = path.join(home, 'build', `${Date.now() - 2 * 86_400_000}-dead`);
+    fs.mkdirSync(path.join(stale, 'stage0'), { recursive: true });
+    await build(ctx);
+    assert.ok(!fs.existsSync(stale), 'a killed build\'s workspace from days ago is cleaned up');
   });
 
   test('--platform: FROM scratch builds for another architecture with TARGETARCH; RUN there is refused', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs';
@@ -107,7 +107,13 @@ describe('core builder against the real filesystem and the test daemon', { skip:
 
   test('builds the same files and config as docker build, and the image runs in Docker', async () => {
     const ctx = path.join(home, 'compared');
-    write(ctx, { 'Dockerfile': COMPARED, 'a.txt': 'hello\n', 'sub/b.txt': 'world\n', 'skip.log': 'secret\n', '.dockerignore': '*.log\n' });
+    write(ctx, {
+      'Dockerfile': COMPARED, 'a.txt': 'hello\n', 'sub/b.txt': 'world\n', 'skip.log': 'secret\n', 'sub/x.tmp': 't', 'keep.tmp': 'k', 'sub/deep/d.txt': 'd',
+      'docs/a.md': 'a', 'docs/b.md': 'b', 'bin/tool': '#!/bin/sh\n',
+      '.dockerignore': '# patterns as moby/patternmatcher\n*.log\n**/*.tmp\n!keep.tmp\n/sub/deep/\ndocs\n!docs/b.md\n',
+    });
+    fs.chmodSync(path.join(ctx, 'bin/tool'), 0o755);
+    fs.symlinkSync('bin/tool', path.join(ctx, 'tool-link'));
     const coreTag = `${uniqueName('core-built')}:1`;
     const dockerTag = `${uniqueName('docker-built')}:1`;
     tags.push(coreTag, dockerTag);
@@ -123,6 +129,7 @@ describe('core builder against the real filesystem and the test daemon', { skip:
     assert.deepEqual(differences, []);
     assert.ok(core.has('app/src/sub/b.txt') === false && core.has('srv/app/src/sub/b.txt'), 'the context was copied');
     assert.ok(!core.has('srv/app/src/skip.log'), '.dockerignore left skip.log out');
+    assert.deepEqual(['srv/app/src/keep.tmp', 'srv/app/src/sub/x.tmp', 'srv/app/src/sub/deep', 'srv/app/src/docs/a.md', 'srv/app/src/docs/b.md'].map((p) => core.has(p)), [true, false, false, false, true]);
 
     const inspect = (tag: string) => (JSON.parse(docker('inspect', tag)) as { Config: Record<string, unknown> }[])[0].Config;
     const a = inspect(coreTag);
@@ -203,6 +210,11 @@ ADD http://127.0.0.1:${port}/file.txt /downloaded/
 RUN <<EOF
 echo "arch=$TARGETARCH who=$WHO" > /run.txt
 EOF
+ADD --checksum=sha256:${createHash('sha256').update('served /sum.txt\n').digest('hex')} http://127.0.0.1:${port}/sum.txt /checked/
+RUN <<EOT
+#!/bin/sh -e
+echo "script $0" > /script.txt
+EOT
 FROM app AS never-built
 RUN exit 3
 `,
@@ -220,8 +232,13 @@ RUN exit 3
       assert.equal(fs.statSync(path.join(root, 'downloaded/file.txt')).mtime.toISOString(), '2020-01-01T00:00:00.000Z');
       assert.equal(read('onbuild.txt'), 'triggered\n');
       assert.match(read('run.txt'), /^arch=(amd64|arm64|[a-z0-9]+) who=world\n$/);
+      assert.equal(read('checked/sum.txt'), 'served /sum.txt\n');
+      assert.match(read('script.txt'), /^script \/\S+\n$/, 'a heredoc with #! runs as a script');
+      assert.ok(!fs.readdirSync(root).some((n) => n.startsWith('.stevedore-heredoc')), 'the script is not left in the image');
       const config = await configOf(store, result.manifest.digest);
       assert.equal(config.config.OnBuild ?? undefined, undefined, 'the triggers ran and are not passed on');
+      write(ctx, { Dockerfile: `FROM ${baseImage()}\nADD --checksum=sha256:${'0'.repeat(64)} http://127.0.0.1:${port}/sum.txt /x\n` });
+      await assert.rejects(build(ctx), (err: BuildError) => err.line === 2 && /digest mismatch/.test(err.message));
     } finally {
       server.close();
     }
@@ -239,5 +256,40 @@ RUN exit 3
     assert.equal(await store.resolve('broken:1'), undefined, 'no failed build was tagged');
     await assert.rejects(build(ctx, { target: 'nope' }), /target stage "nope" could not be found/);
     assert.deepEqual(fs.readdirSync(path.join(home, 'build')), [], 'the build workspace is removed');
+    const stale = path.join(home, 'build', `${Date.now() - 2 * 86_400_000}-dead`);
+    fs.mkdirSync(path.join(stale, 'stage0'), { recursive: true });
+    await build(ctx);
+    assert.ok(!fs.existsSync(stale), 'a killed build\'s workspace from days ago is cleaned up');
+  });
+
+  test('--platform: FROM scratch builds for another architecture with TARGETARCH; RUN there is refused', async () => {
+    const ctx = path.join(home, 'platform');
+    const other = process.arch === 'arm64' ? 'amd64' : 'arm64';
+    write(ctx, { 'f.txt': 'x\n', Dockerfile: 'FROM scratch\nARG TARGETARCH\nARG TARGETPLATFORM\nENV ARCH=$TARGETARCH PLATFORM=$TARGETPLATFORM\nCOPY f.txt /\n' });
+    const result = await build(ctx, { platform: `linux/${other}` });
+    const config = await configOf(store, result.manifest.digest);
+    assert.equal(config.architecture, other);
+    assert.ok(config.config.Env?.includes(`ARCH=${other}`) && config.config.Env.includes(`PLATFORM=linux/${other}`), JSON.stringify(config.config.Env));
+    write(ctx, { Dockerfile: 'FROM scratch\nCOPY f.txt /\nRUN true\n' });
+    await assert.rejects(build(ctx, { platform: `linux/${other}` }), (err: BuildError) => err.line === 3 && /no emulation/.test(err.message));
+  });
+
+  test('stevedore build --engine core: tags, build args, step output, and a failing build exits 1 with the line', () => {
+    const ctx = path.join(home, 'cli');
+    write(ctx, { Dockerfile: `FROM ${baseImage()}\nARG WHAT=nothing\nRUN echo "built $WHAT" > /what.txt\nCMD ["cat", "/what.txt"]\n` });
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../src/cli.ts'), ...args], { env: { ...process.env, STEVEDORE_HOME: home }, encoding: 'utf8', timeout: 120_000 });
+    const ok = cli('build', '-t', 'cli-built:1', '--tag', 'cli-built:2', '--build-arg', 'WHAT=something', ctx, '--engine', 'core');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /Step 3\/4 : RUN echo "built \$WHAT" > \/what.txt/);
+    assert.match(ok.stdout, /Successfully tagged cli-built:1\nSuccessfully tagged cli-built:2/);
+    const images = cli('images', '--engine', 'core', '--json');
+    assert.match(images.stdout, /cli-built/);
+    write(ctx, { Dockerfile: `FROM ${baseImage()}\nRUN exit 4\n` });
+    const failed = cli('build', '-t', 'cli-failed:1', ctx, '--engine', 'core');
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, /Dockerfile:2: process "\/bin\/sh -c exit 4" did not complete successfully: exit code: 4/);
+    const daemon = cli('build', ctx, '--engine', 'daemon');
+    assert.equal(daemon.status, 2);
+    assert.match(daemon.stderr, /add --engine core/);
   });
 });

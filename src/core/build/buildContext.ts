@@ -39,13 +39,22 @@ export class SourceTree {
   private all(): Promise<string[]> {
     this.listing ??= (async () => {
       const out: string[] = [];
+      const included = new Set<string>();
       const exceptions = hasExceptions(this.patterns);
+      // an ignored directory holding an exception comes along as the exception's parent, as Docker sends it
+      const include = (p: string): void => {
+        if (included.has(p)) return;
+        const slash = p.lastIndexOf('/');
+        if (slash > 0) include(p.slice(0, slash));
+        included.add(p);
+        out.push(p);
+      };
       const walk = async (rel: string): Promise<void> => {
         const entries = await fs.readdir(path.join(this.root, rel), { withFileTypes: true });
         for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
           const child = rel ? `${rel}/${e.name}` : e.name;
           const ignored = isIgnored(this.patterns, child);
-          if (!ignored) out.push(child);
+          if (!ignored) include(child);
           if (e.isDirectory() && (!ignored || exceptions)) await walk(child);
         }
       };

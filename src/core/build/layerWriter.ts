@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -59,17 +59,45 @@ async function write(out: PassThrough, data: Buffer): Promise<void> {
   if (!out.write(data)) await new Promise((resolve) => out.once('drain', resolve));
 }
 
+/** Entries looked up (and small files read) ahead of the one being written: each is a syscall round trip. */
+const READ_AHEAD = 16;
+
+interface Prepared {
+  readonly st: BigIntStats;
+  readonly data?: Buffer;
+}
+
+async function prepare(file: string): Promise<Prepared> {
+  const st = await fs.lstat(file, { bigint: true });
+  if (st.isFile() && st.size <= BigInt(SMALL_FILE) && st.nlink === 1n) return { st, data: await fs.readFile(file) };
+  return { st };
+}
+
 async function writeEntries(out: PassThrough, root: string, changes: TreeChanges): Promise<void> {
   const links = new Map<bigint, string>();
   const removed = new Set(changes.removed);
   const entries = [...changes.changed, ...changes.removed.map(whiteoutOf)].sort();
-  for (const name of entries) {
-    if (removed.has(originalOf(name))) {
+  const isWhiteout = (name: string) => removed.has(originalOf(name));
+  const ahead = new Map<number, Promise<Prepared>>();
+  const readAhead = (from: number) => {
+    for (let j = from; j < Math.min(entries.length, from + READ_AHEAD); j++) {
+      if (!ahead.has(j) && !isWhiteout(entries[j])) {
+        const p = prepare(path.join(root, entries[j]));
+        p.catch(() => undefined);
+        ahead.set(j, p);
+      }
+    }
+  };
+  for (let i = 0; i < entries.length; i++) {
+    const name = entries[i];
+    if (isWhiteout(name)) {
       await write(out, header({ name, type: '0', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0 }));
       continue;
     }
+    readAhead(i);
+    const { st, data } = await ahead.get(i)!;
+    ahead.delete(i);
     const file = path.join(root, name);
-    const st = await fs.lstat(file, { bigint: true });
     const base = { name, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), mtime: Number(st.mtimeMs / 1000n), size: 0 };
     if (st.isDirectory()) await write(out, header({ ...base, name: `${name}/`, type: '5' }));
     else if (st.isSymbolicLink()) await write(out, header({ ...base, type: '2', linkname: await fs.readlink(file) }));
@@ -82,15 +110,8 @@ async function writeEntries(out: PassThrough, root: string, changes: TreeChanges
       if (st.nlink > 1n) links.set(st.ino, name);
       const size = Number(st.size);
       await write(out, header({ ...base, type: '0', size }));
-      if (size <= SMALL_FILE) {
-        const data = await fs.readFile(file);
-        if (data.length < size) throw new Error(`${name} shrank while it was archived`);
-        await write(out, data.length === size ? data : data.subarray(0, size));
-        if (size % 512) await write(out, Buffer.alloc(512 - (size % 512)));
-        continue;
-      }
       let written = 0;
-      for await (const chunk of createReadStream(file)) {
+      for await (const chunk of data ? [data] : createReadStream(file)) {
         const c = chunk as Buffer;
         const take = Math.min(c.length, size - written);
         if (take > 0) await write(out, take === c.length ? c : c.subarray(0, take));

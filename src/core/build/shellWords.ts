@@ -8,17 +8,10 @@
 
 export class SubstitutionError extends Error {}
 
-export interface Expansion {
-  readonly words: string[];
-  /** Names looked up (set or not): the build args a step depends on. */
-  readonly used: Set<string>;
-}
-
 type Lookup = (name: string) => string | undefined;
 
 class Lexer {
   private i = 0;
-  readonly used = new Set<string>();
 
   /** `raw`: quotes and the escape character are plain text (a heredoc body). */
   constructor(private readonly text: string, private readonly env: Lookup, private readonly escape: string, private readonly raw = false) {}
@@ -147,7 +140,6 @@ class Lexer {
   }
 
   private lookup(name: string): string | undefined {
-    this.used.add(name);
     return this.env(name);
   }
 }
@@ -157,16 +149,14 @@ function lookupOf(env: Lookup | ReadonlyMap<string, string>): Lookup {
 }
 
 /** One word: quotes removed, variables substituted, blanks kept. */
-export function expandWord(text: string, env: Lookup | ReadonlyMap<string, string>, escape = '\\'): { value: string; used: Set<string> } {
-  const lexer = new Lexer(text, lookupOf(env), escape);
-  const [value] = lexer.words(true);
-  return { value, used: lexer.used };
+export function expandWord(text: string, env: Lookup | ReadonlyMap<string, string>, escape = '\\'): { value: string } {
+  const [value] = new Lexer(text, lookupOf(env), escape).words(true);
+  return { value };
 }
 
 /** Words split at unquoted blanks (after substitution of the text as written, like COPY's sources). */
-export function expandWords(text: string, env: Lookup | ReadonlyMap<string, string>, escape = '\\'): Expansion {
-  const lexer = new Lexer(text, lookupOf(env), escape);
-  return { words: lexer.words(false), used: lexer.used };
+export function expandWords(text: string, env: Lookup | ReadonlyMap<string, string>, escape = '\\'): { words: string[] } {
+  return { words: new Lexer(text, lookupOf(env), escape).words(false) };
 }
 
 /** A heredoc body with its variables substituted, everything else as written. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseDockerfile } from '../../dockerfile/dockerfileParser';
@@ -317,26 +318,36 @@ export class StageBuilder {
     const c = this.state.config.config;
     const shell = c.Shell ?? DEFAULT_SHELL;
     let argv: string[];
+    let script: { name: string; body: string } | undefined;
+    const onlyHeredoc = ins.heredocs.length === 1 && /^<<-?["']?\w+["']?$/.test(ins.argsText.trim());
     if (ins.json) argv = [...ins.json.values];
-    else if (ins.heredocs.length === 1 && /^<<-?["']?\w+["']?$/.test(ins.argsText.trim())) argv = [...shell, ins.heredocs[0].body];
+    else if (onlyHeredoc && ins.heredocs[0].body.startsWith('#!')) {
+      script = { name: `/.stevedore-heredoc-${ins.heredocs[0].name}`, body: ins.heredocs[0].body };
+      argv = [script.name];
+    } else if (onlyHeredoc) argv = [...shell, ins.heredocs[0].body];
     else argv = [...shell, [ins.argsText, ...ins.heredocs.map((h) => `${h.body}${h.name}`)].join('\n')];
     const args: Record<string, string> = {};
     for (const [k, v] of this.state.args) if (v !== undefined && envValue(c.Env, k) === undefined) args[k] = v;
     const argText = Object.keys(args).length ? `|${Object.keys(args).length} ${Object.entries(args).map(([k, v]) => `${k}=${v}`).join(' ')} ` : '';
-    const createdBy = `RUN ${argText}${argv.join(' ')} # buildkit`;
+    const createdBy = `RUN ${argText}${script ? script.body : argv.join(' ')} # buildkit`;
     await this.fileStep(step, createdBy, { args: { ...args, '--network': network } }, async (rootfs) => {
       if (!this.ctx.canRun) throw new BuildError(`cannot RUN for ${this.ctx.platformText} on this ${process.arch} machine (the core builder has no emulation)`);
+      // a heredoc with #! runs as that script, as BuildKit does: written at the root for the step only
+      const scriptFile = script && path.join(rootfs, script.name);
+      if (scriptFile) await fs.writeFile(scriptFile, script!.body, { mode: 0o755 });
       await runInRootfs({
         rootfs, argv, env: [...(c.Env ?? []), ...Object.entries(args).map(([k, v]) => `${k}=${v}`)],
         cwd: c.WorkingDir || '/', user: c.User || undefined, network, signal: this.ctx.signal,
         onOutput: (text) => this.ctx.emit({ kind: 'output', step, text }),
-      });
+      }).finally(() => scriptFile && fs.rm(scriptFile, { force: true }));
     });
   }
 
   private async copy(ins: Instruction, step: number): Promise<void> {
     const add = ins.keyword === 'ADD';
-    this.checkFlags(ins, add ? ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir'] : ['from', 'chown', 'chmod', 'link', 'parents']);
+    this.checkFlags(ins, add ? ['chown', 'chmod', 'link', 'checksum'] : ['from', 'chown', 'chmod', 'link']);
+    const checksum = this.flag(ins, 'checksum');
+    if (checksum !== undefined && !/^sha256:[a-f0-9]{64}$/.test(checksum)) throw new BuildError(`ADD --checksum takes sha256:<64 hex digits>, not "${checksum}"`);
     const words = ins.json ? ins.json.values.map((v) => this.word(v)) : this.words(ins.argsText);
     if (words.length < 2) throw new BuildError(`${ins.keyword} requires at least two arguments, but only ${words.length} was provided. Destination could not be determined`);
     const dest = this.resolveDest(words[words.length - 1]);
@@ -370,8 +381,15 @@ export class StageBuilder {
       const dir = await this.ctx.workspace.newDir('url');
       sources = [];
       for (const url of urls) sources.push(await downloadUrl(url, dir, this.ctx.signal));
+      if (checksum !== undefined) {
+        if (sources.length !== 1) throw new BuildError('ADD --checksum needs exactly one URL');
+        const actual = `sha256:${createHash('sha256').update(await fs.readFile(path.join(dir, sources[0]))).digest('hex')}`;
+        if (actual !== checksum) throw new BuildError(`${urls[0]}: digest mismatch: expected ${checksum}, got ${actual}`);
+      }
       tree = new SourceTree(dir);
       content = await tree.digest(sources);
+    } else if (checksum !== undefined) {
+      throw new BuildError('ADD --checksum is only for URL sources');
     } else if (from !== undefined) {
       const stage = (await this.ctx.stageFiles(from, this.state.index)) ?? (await this.ctx.imageFiles(from));
       tree = () => stage.tree();

@@ -29,7 +29,9 @@ export class BuildWorkspace {
   private constructor(readonly dir: string) {}
 
   static async create(home: string): Promise<BuildWorkspace> {
-    const dir = path.join(home, 'build', `${Date.now()}-${randomBytes(4).toString('hex')}`);
+    const parent = path.join(home, 'build');
+    await removeStale(parent);
+    const dir = path.join(parent, `${Date.now()}-${randomBytes(4).toString('hex')}`);
     await fs.mkdir(dir, { recursive: true });
     return new BuildWorkspace(dir);
   }
@@ -42,6 +44,17 @@ export class BuildWorkspace {
 
   async remove(): Promise<void> {
     await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A killed build leaves its workspace; one started over a day ago is no concurrent build's. */
+const STALE_MS = 24 * 3600 * 1000;
+
+async function removeStale(parent: string): Promise<void> {
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const started = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (started && Date.now() - started > STALE_MS) await fs.rm(path.join(parent, name), { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,3 @@
-import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -61,8 +60,4 @@ export function diffTrees(before: Snapshot, after: Snapshot): TreeChanges {
     if (parent) changed.add(parent);
   }
   return { changed: [...changed].sort(), removed: removed.sort() };
-}
-
-export function isDirectoryMode(st: Stats | { mode: number }): boolean {
-  return (st.mode & 0o170000) === 0o040000;
 }

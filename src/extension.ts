@@ -114,7 +114,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     ...Object.entries(views).flatMap(([name, view]) => registerViewCommands(name, view as EngineTreeView<unknown>)),
     ...registerContainerCommands(ctx),
-    ...registerImageCommands(ctx),
+    ...registerImageCommands(ctx, registries),
     ...registerNetworkVolumeCommands(ctx),
     ...registerBuildCommands(ctx, context.workspaceState),
     ...registerComposeCommands(ctx),

@@ -12,6 +12,7 @@ import { showInspectDocument } from './inspectDocuments';
 import { whenTrusted } from './workspaceTrust';
 import { parseEnv, parsePorts, parseVolumes } from './runRequestParsing';
 import { TransferProgress } from './transferProgress';
+import type { RegistryConnections } from '../views/registryConnections';
 
 type ImageItem = Exclude<ImageNode, { kind: 'repository' }>;
 
@@ -66,7 +67,7 @@ export async function transfer(title: string, progress: (signal: AbortSignal) =>
   });
 }
 
-export function registerImageCommands(ctx: CommandContext): vscode.Disposable[] {
+export function registerImageCommands(ctx: CommandContext, registries: RegistryConnections): vscode.Disposable[] {
   const one = (node: ImageNode | undefined): ImageItem | undefined => (node && node.kind !== 'repository' ? node : undefined);
   return [
     engineCommand<[ImageNode?]>(ctx, 'stevedore.image.run', 'runContainer', whenTrusted('run containers', async (engine: Engine, node?: ImageNode) => {
@@ -105,10 +106,11 @@ export function registerImageCommands(ctx: CommandContext): vscode.Disposable[] 
       const item = one(node);
       if (item?.kind !== 'tag') return;
       try {
-        await transfer(`Pushing ${item.reference}`, (signal) => engine.pushImage(item.reference, { signal }));
+        const credentials = await registries.engineCredentials(item.reference);
+        await transfer(`Pushing ${item.reference}`, (signal) => engine.pushImage(item.reference, { credentials, signal }));
         void vscode.window.showInformationMessage(`Pushed ${item.reference}.`);
       } catch (err) {
-        if (isEngineError(err) && err.reason === 'auth') throw new Error(`${err.message} Run docker login for that registry, then push again.`, { cause: err });
+        if (isEngineError(err) && err.reason === 'auth') throw new Error(`${err.message} Connect the registry in the Registries view (or run docker login for it), then push again.`, { cause: err });
         throw err;
       }
     }),
@@ -116,7 +118,8 @@ export function registerImageCommands(ctx: CommandContext): vscode.Disposable[] 
     engineCommand<[ImageNode?]>(ctx, 'stevedore.image.pull', 'pullImage', async (engine, node) => {
       const item = one(node);
       if (item?.kind !== 'tag') return;
-      await transfer(`Pulling ${item.reference}`, (signal) => engine.pullImage(item.reference, { signal }));
+      const credentials = await registries.engineCredentials(item.reference);
+      await transfer(`Pulling ${item.reference}`, (signal) => engine.pullImage(item.reference, { credentials, signal }));
     }),
 
     engineCommand<[ImageNode?, ImageNode[]?]>(ctx, 'stevedore.image.remove', 'removeImage', async (engine, node, selected) => {

@@ -168,8 +168,7 @@ export function registerRegistryCommands(ctx: CommandContext, connections: Regis
     engineCommand<[RegistryNode?]>(ctx, 'stevedore.registry.pull', 'pullImage', async (engine, node) => {
       if (node?.kind !== 'tag') return;
       const reference = refOf(node);
-      const found = await connections.credentials(node.host);
-      const credentials = found?.username !== undefined && found.password !== undefined ? { serverAddress: node.host, username: found.username, password: found.password } : undefined;
+      const credentials = await connections.engineCredentials(reference);
       await transfer(`Pulling ${reference}`, (signal) => engine.pullImage(reference, { credentials, signal }));
       refreshImages();
       void vscode.window.showInformationMessage(`Pulled ${reference}.`);

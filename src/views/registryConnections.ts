@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CredentialLookup, RegistryCredentials } from '../core/registry/dockerCredentials';
+import { parseReference } from '../core/registry/imageReference';
 import type { RegistryClient } from '../core/registry/registryClient';
+import type { RegistryCredentials as EngineCredentials } from '../engine/engine';
 import type { SavedRegistry } from './registryModel';
 
 const STATE_KEY = 'stevedore.registries';
@@ -64,6 +66,23 @@ export class RegistryConnections implements vscode.Disposable {
     if (saved.useDockerCredentials) return this.dockerCredentials(host);
     if (saved.username === undefined) return undefined;
     return { username: saved.username, password: (await this.secrets.get(secretKey(host))) ?? '' };
+  }
+
+  /**
+   * What the engine needs to pull or push `reference`: the Registries view's credentials when its
+   * registry is connected there, else Docker's (the daemon reads no config; the docker CLI sends
+   * them with each request). A login that is only an identity token is not passed.
+   */
+  async engineCredentials(reference: string): Promise<EngineCredentials | undefined> {
+    let host: string;
+    try {
+      host = parseReference(reference).domain;
+    } catch {
+      return undefined;
+    }
+    const found = this.get(host) ? await this.credentials(host) : await this.dockerCredentials(host);
+    if (found?.username === undefined || found.password === undefined) return undefined;
+    return { serverAddress: (await this.runtime()).configKey(host), username: found.username, password: found.password };
   }
 
   /** What Docker's config holds for `host`, for the connect flow's choice. */

@@ -234,4 +234,26 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     await gone.waitFor({ state: 'detached', timeout: 30_000 });
     assert.deepEqual(await registryTags(host, repository, true), ['v1']);
   }));
+
+  test('Push from the Images view to the connected registry: the password saved for it reaches the engine', { timeout: 120_000 }, () => shot('registries push from images', async () => {
+    const p = page!;
+    const pushed = `${host}/${repository}:pushed`;
+    docker('tag', baseImage(), pushed);
+    try {
+      await setPane(p, 'Registries', false);
+      await setPane(p, 'Images', true);
+      const repoRow = treeRow(p, `${host}/${repository}`);
+      await repoRow.waitFor({ timeout: 15_000 });
+      if ((await repoRow.getAttribute('aria-expanded')) !== 'true') await repoRow.click();
+      const tagRow = treeRow(p, 'pushed');
+      await tagRow.waitFor({ timeout: 15_000 });
+      await tagRow.click({ button: 'right' });
+      await clickMenuItem(p, 'Push');
+      // The daemon has no login and DOCKER_CONFIG is empty: only the Registries view's password can do it.
+      await p.locator('.notifications-toasts .notification-toast', { hasText: `Pushed ${pushed}` }).waitFor({ timeout: 60_000 });
+      assert.ok((await registryTags(host, repository, true)).includes('pushed'));
+    } finally {
+      docker('rmi', pushed);
+    }
+  }));
 });

@@ -19,13 +19,13 @@ async function pickDockerfile(uri: vscode.Uri | undefined): Promise<vscode.Uri |
       const found = (await fs.readdir(target.fsPath)).filter((f) => DOCKERFILE_NAMES.test(f)).sort();
       if (found.length === 1) return vscode.Uri.file(path.join(target.fsPath, found[0]));
       if (!found.length) throw new Error(`There is no Dockerfile or Containerfile in ${target.fsPath}.`);
-      const pick = await vscode.window.showQuickPick(found, { title: 'Build which Dockerfile?' });
+      const pick = await vscode.window.showQuickPick(found, { title: 'Build which Dockerfile?', ignoreFocusOut: true });
       return pick ? vscode.Uri.file(path.join(target.fsPath, pick)) : undefined;
     }
   }
   const files = await vscode.workspace.findFiles('**/{Dockerfile,Containerfile,*.Dockerfile,*.containerfile,Dockerfile.*}', '**/node_modules/**', 50);
   if (!files.length) throw new Error('No Dockerfile was found in the workspace.');
-  const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })), { title: 'Build which Dockerfile?' });
+  const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })), { title: 'Build which Dockerfile?', ignoreFocusOut: true });
   return pick?.uri;
 }
 
@@ -46,13 +46,13 @@ export function registerBuildCommands(ctx: CommandContext, memory: vscode.Mement
       const contextDir = path.dirname(dockerfile.fsPath);
       const key = `build.tag:${dockerfile.fsPath}`;
       const fallback = `${path.basename(contextDir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:latest`;
-      const tag = await vscode.window.showInputBox({ title: `Build ${vscode.workspace.asRelativePath(dockerfile)}`, prompt: 'Tag the image as [registry/]repository[:tag]', value: memory.get<string>(key, fallback) });
+      const tag = await vscode.window.showInputBox({ title: `Build ${vscode.workspace.asRelativePath(dockerfile)}`, prompt: 'Tag the image as [registry/]repository[:tag]', value: memory.get<string>(key, fallback), ignoreFocusOut: true });
       if (!tag) return;
       await memory.update(key, tag);
       const stages = stageNames(text);
       let target: string | undefined;
       if (stages.length > 1) {
-        const pick = await vscode.window.showQuickPick(['(the last stage)', ...stages], { title: 'Build up to which stage?' });
+        const pick = await vscode.window.showQuickPick(['(the last stage)', ...stages], { title: 'Build up to which stage?', ignoreFocusOut: true });
         if (!pick) return;
         target = pick === '(the last stage)' ? undefined : pick;
       }

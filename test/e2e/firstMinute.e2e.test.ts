@@ -124,15 +124,14 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
 
   test('the build step completes when a build succeeds, the layers step when the inspector is asked for', () => shot('walkthrough build step', async () => {
     const p = page!;
-    await showWalkthrough(p);
-    await p.locator(`.getting-started-step[data-step-id="${WALKTHROUGH}#buildImage"]`).click();
-    await p.locator('.getting-started-step.expanded').getByText('Build Image', { exact: true }).click();
+    await runFromPalette(p, 'Stevedore: Build Image…');
     // Finding the workspace's Dockerfiles runs ripgrep: slow on a loaded machine.
     await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Dockerfile' }).first().click({ timeout: 45_000 });
     const prompt = p.locator('.quick-input-widget', { hasText: 'Tag the image' });
     await prompt.waitFor({ timeout: 30_000 });
     await prompt.locator('input.input').fill(built);
     await p.keyboard.press('Enter');
+    await showWalkthrough(p);
     await stepDone(p, 'buildImage').waitFor({ timeout: 90_000 });
     assert.match(dockerEngine.cli('image', 'inspect', '--format', '{{.Id}}', built), /^sha256:/);
     assert.equal(await stepBox(p, 'inspectLayers').getAttribute('aria-checked'), 'false');

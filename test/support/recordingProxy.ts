@@ -9,18 +9,22 @@ import type net from 'node:net';
 export class RecordingProxy {
   readonly requests: string[] = [];
   private readonly server: http.Server;
+  // Its own agent, destroyed on close: an upstream event stream or a kept-alive socket to the
+  // daemon would otherwise keep the test process alive after the last test.
+  private readonly agent = new http.Agent({ keepAlive: false });
 
   constructor(target: net.NetConnectOpts) {
     const upstream = 'path' in target ? { socketPath: target.path } : { host: target.host, port: target.port };
     this.server = http.createServer((req, res) => {
       this.requests.push(`${req.method} ${(req.url ?? '').split('?')[0].replace(/^\/v\d+\.\d+\//, '/')}`);
-      const forward = http.request({ ...upstream, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const forward = http.request({ ...upstream, agent: this.agent, method: req.method, path: req.url, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         // A stream (events) answers with its headers alone: pass them on at once, as the daemon does.
         res.flushHeaders();
         answer.pipe(res);
       });
       forward.on('error', () => res.destroy());
+      res.on('close', () => forward.destroy());
       req.pipe(forward);
     });
   }
@@ -33,6 +37,7 @@ export class RecordingProxy {
 
   async close(): Promise<void> {
     this.server.closeAllConnections();
+    this.agent.destroy();
     await new Promise((r) => this.server.close(r));
   }
 }

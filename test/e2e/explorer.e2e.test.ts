@@ -129,6 +129,9 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
   test("Browse a container's files: Files → etc → passwd opens read-only", () => shot('browse files', async () => {
     const p = page!;
     await showStevedore(p);
+    // The Images pane folded: the Containers pane gets the room for the file tree.
+    const imagesHeader = p.locator('.part.sidebar .pane-header', { hasText: /^Images/ }).first();
+    if ((await imagesHeader.getAttribute('aria-expanded')) === 'true') await imagesHeader.locator('.title').click();
     const containerRow = treeRow(p, containerName);
     await containerRow.click();
     await p.keyboard.press('ArrowRight');
@@ -136,19 +139,14 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
     await files.waitFor({ timeout: 10_000 });
     await files.click();
     await p.keyboard.press('ArrowRight');
-    // The list only renders the rows in sight (a short pane with other views open): walk down to
-    // etc, then to passwd, with the keyboard, as a user would.
-    const focused = (name: RegExp) => p.locator('.part.sidebar .monaco-list-row[role="treeitem"].focused', { hasText: name });
-    await p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^bin$/ }).waitFor({ timeout: 15_000 });
-    for (let i = 0; i < 20 && !(await focused(/^etc$/).isVisible()); i++) await p.keyboard.press('ArrowDown');
-    await focused(/^etc$/).waitFor({ timeout: 5000 });
+    const etc = p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^etc$/ });
+    await etc.waitFor({ timeout: 15_000 });
+    await etc.click();
     await p.keyboard.press('ArrowRight');
-    await p.locator('.part.sidebar .monaco-list-row[role="treeitem"][aria-expanded="true"]', { hasText: /^etc$/ }).waitFor({ timeout: 15_000 });
-    const passwd = focused(/^passwd$/);
-    for (let i = 0; i < 30 && !(await passwd.isVisible()); i++) {
-      await p.keyboard.press('ArrowDown');
-      await p.waitForTimeout(50);
-    }
+    // The list only renders the rows in sight: walk down to passwd with the keyboard, as a user would.
+    const passwd = p.locator('.part.sidebar .monaco-list-row[role="treeitem"].focused', { hasText: /^passwd$/ });
+    await p.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^group$/ }).waitFor({ timeout: 15_000 });
+    for (let i = 0; i < 12 && !(await passwd.isVisible()); i++) await p.keyboard.press('ArrowDown');
     await p.keyboard.press('Enter');
     const editor = p.locator('.editor-instance .view-lines');
     await editor.filter({ hasText: 'root:x:0:0:root:/root:/bin/sh' }).waitFor({ timeout: 15_000 });

@@ -76,7 +76,7 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
     await showStevedore(p);
     await treeRow(p, baseImage().split(':')[0]).filter({ has: p.locator('.codicon-repo') }).waitFor({ timeout: 30_000 });
     await p.locator('.notifications-toasts', { hasText: 'Stevedore uses its bundled engine' }).waitFor({ timeout: 10_000 });
-    await p.locator('.statusbar-item', { hasText: /bundled|core/i }).first().waitFor({ timeout: 10_000 });
+    await p.locator('.part.statusbar .statusbar-item', { hasText: /Bundled core/ }).waitFor({ timeout: 10_000 });
     console.log(`# base image listed from the core store ${since(started)} after the side bar was asked for`);
   }));
 

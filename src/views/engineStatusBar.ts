@@ -29,7 +29,9 @@ export class EngineStatusBar implements vscode.Disposable {
         tooltip.appendText('Connecting to the container engine…');
         break;
       case 'connected': {
-        this.item.text = `$(vm-running) ${KIND_NAMES[state.info.kind]}: ${engineName(state.engine.endpoint)}`;
+        // The bundled core's endpoint is just "bundled": name it as the Engines view does instead.
+        const label = state.info.kind === 'core' ? 'Bundled core' : `${KIND_NAMES[state.info.kind]}: ${engineName(state.engine.endpoint)}`;
+        this.item.text = `$(vm-running) ${label}`;
         tooltip.appendText(`${state.info.product} (API ${state.info.apiVersion}), connected\n\n${state.engine.endpoint}`);
         break;
       }

@@ -53,13 +53,14 @@ describe('Stevedore in a real VS Code with no engine to reach, then one', { skip
     await p.screenshot({ path: path.resolve(__dirname, '../../test-results/e2e/no-engine.png') }).catch(() => undefined);
   }));
 
-  test('the walkthrough\'s engine step says none answered, what to do, and that a bundled engine is to come', () => screenshotOnFailure(() => page, 'no engine walkthrough', async () => {
+  test('the walkthrough\'s engine step says the named engine did not answer, what to do, and that the bundled engine needs none', () => screenshotOnFailure(() => page, 'no engine walkthrough', async () => {
     const p = page!;
     await runFromPalette(p, 'Welcome: Open Walkthrough...');
     await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Stevedore' }).click({ timeout: 15_000 });
     const step = p.locator('.getting-started-step', { has: p.locator('.step-title', { hasText: /^Pick an engine: none answered yet$/ }) });
     await step.click({ timeout: 15_000 });
-    assert.match(await step.innerText(), /A bundled engine that needs no daemon is coming in a later release/);
+    assert.match(await step.innerText(), /The engine named by DOCKER_HOST, a docker context or the stevedore\.engine setting did not answer\./);
+    assert.match(await step.innerText(), /Or pick the bundled engine, which needs no daemon/);
     assert.equal(await p.locator('.getting-started-step .step-title', { hasText: /Docker is in use|Podman is in use/ }).count(), 0);
   }));
 

@@ -97,7 +97,7 @@ export class Transport {
       void (async () => {
         for await (const chunk of body()) {
           if (r.destroyed) return;
-          if (!r.write(chunk)) await new Promise<void>((ok) => { r.once('drain', ok); r.once('close', ok); });
+          if (!r.write(chunk)) await drainOrClose(r);
         }
         r.end();
       })().catch((err: unknown) => r.destroy(err as Error));
@@ -160,4 +160,17 @@ export async function readBody(res: IncomingMessage, limit = 16 << 20): Promise<
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Waits until a request can take more body, or is gone; leaves no listener behind. */
+function drainOrClose(r: http.ClientRequest): Promise<void> {
+  return new Promise<void>((ok) => {
+    const done = () => {
+      r.off('drain', done);
+      r.off('close', done);
+      ok();
+    };
+    r.on('drain', done);
+    r.on('close', done);
+  });
 }

@@ -25,6 +25,8 @@ const QUIET_SETTINGS = {
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'workbench.tips.enabled': false,
+  // The examples sit inside this repository: no "open the repository in the parent folder?" prompt.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 export interface CodeServerOptions {

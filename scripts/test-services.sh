@@ -12,6 +12,7 @@
 # $STATE/env), for trying Podman beside services that are already running.
 set -euo pipefail
 STATE=${STEVEDORE_SERVICES_STATE:-/tmp/stevedore-services}
+HERE=$(cd "$(dirname "$0")" && pwd)
 REG_USER=stevedore
 export DEBIAN_FRONTEND=noninteractive
 t0=$(date +%s)
@@ -59,15 +60,7 @@ start_dockerd() {
   log "dockerd $(docker -H "$DOCKER_HOST" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') on $DOCKER_HOST"
 }
 
-busybox_rootfs_tar() { # writes a tar of a busybox-static root file system to stdout
-  local r="$STATE/rootfs"
-  rm -rf "$r"; mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
-  cp /bin/busybox "$r/bin/busybox"
-  chroot "$r" /bin/busybox --install -s /bin
-  echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"; echo 'root:x:0:' > "$r/etc/group"
-  tar -C "$r" -c .
-  rm -rf "$r"
-}
+busybox_rootfs_tar() { bash "$HERE/busybox-rootfs.sh"; }
 
 make_base_image() {
   docker -H "$DOCKER_HOST" image inspect busybox:local >/dev/null 2>&1 && return

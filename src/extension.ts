@@ -10,13 +10,12 @@ import { registerNetworkVolumeCommands } from './commands/networkVolumeCommands'
 import { REGISTRY_DOCUMENT_SCHEME, RegistryDocuments } from './commands/registryDocuments';
 import { registerRegistryCommands } from './commands/registryCommands';
 import { registerViewCommands } from './commands/viewCommands';
-import { coreCandidate } from './engine/core/coreCandidate';
 import { currentEnvironment } from './engine/daemon/endpoint';
 import { AUTO } from './engine/daemon/endpointChoice';
 import { registerInspectorCommands } from './inspector/inspectorCommands';
 import { EngineConnection } from './engine/engineConnection';
 import { requestLine, type EngineRequest } from './engine/engineRequests';
-import { engineCandidates, mainReason } from './engine/engineSelection';
+import { candidatesWithCoreFallback, mainReason } from './engine/engineSelection';
 import { registerDockerfileFeaturesOnDemand } from './language/dockerfileActivation';
 import type { ContainerGrouping } from './views/containerGroups';
 import { CONTAINER_FILES_SCHEME, ContainerFileSystem } from './views/containerFileSystem';
@@ -40,13 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const settings = () => vscode.workspace.getConfiguration('stevedore');
   const engineChoice = () => settings().get<string>('engine', 'auto').trim() || 'auto';
   const logRequest = (r: EngineRequest) => (r.error === undefined ? log.info(requestLine(r)) : log.warn(requestLine(r)));
-  // Automatic: the daemon the docker CLI would use, else the bundled core; but a daemon named in
-  // DOCKER_HOST or DOCKER_CONTEXT is reported unreachable rather than replaced, so a typo shows.
-  const candidates = () => {
-    const environment = currentEnvironment();
-    const fallback = engineChoice() === AUTO && !environment.env.DOCKER_HOST?.trim() && !environment.env.DOCKER_CONTEXT?.trim();
-    return [...engineCandidates(environment, engineChoice(), 'the stevedore.engine setting', logRequest), ...(fallback ? [coreCandidate('no daemon answered: the bundled core')] : [])];
-  };
+  const candidates = () => candidatesWithCoreFallback(currentEnvironment(), engineChoice(), 'the stevedore.engine setting', logRequest);
   const connection = new EngineConnection({ candidates });
   const engines = new EnginesTree(connection, engineChoice, logRequest);
   const views = {
@@ -59,6 +52,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const registries = new RegistryConnections(context.globalState, context.secrets);
   const registriesTree = new RegistriesTree(registries);
   let lastProblem = '';
+  // The walkthrough's first step: onView ticks it only when the view opens after the walkthrough did.
+  const explorerShown = () => {
+    if (views.images.view.visible || views.containers.view.visible) void vscode.commands.executeCommand('setContext', 'stevedore.walkthrough.explorerOpened', true);
+  };
+  explorerShown();
 
   context.subscriptions.push(
     log,
@@ -66,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ...Object.values(views),
     engines,
     new EngineStatusBar(connection),
+    views.images.view.onDidChangeVisibility(explorerShown),
+    views.containers.view.onDidChangeVisibility(explorerShown),
     ...registerEngineChoiceCommands(engines),
     connection.onDidChangeState((state) => {
       void vscode.commands.executeCommand('setContext', 'stevedore.engineStatus', state.status);

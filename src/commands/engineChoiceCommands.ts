@@ -20,7 +20,12 @@ export function registerEngineChoiceCommands(engines: EnginesTree): vscode.Dispo
       const chosen = vscode.workspace.getConfiguration('stevedore').get<string>('engine', AUTO);
       const items = [
         { label: 'Automatic', description: 'as the docker CLI: DOCKER_HOST, the current context, the default socket, Podman', choice: AUTO },
-        ...knownEngines(currentEnvironment()).filter((e) => e.choice).map((e) => ({ label: e.label, description: [e.endpoints[0]?.url, e.kind === 'context' ? e.detail : undefined].filter(Boolean).join(' · '), detail: e.problem, choice: e.choice })),
+        ...knownEngines(currentEnvironment()).filter((e) => e.choice).map((e) => ({
+          label: e.label,
+          description: [e.endpoints[0]?.url, e.kind === 'context' ? e.detail : undefined].filter(Boolean).join(' · '),
+          detail: e.problem ?? (e.absent ? `Not running here: ${e.absent}` : undefined),
+          choice: e.choice,
+        })),
         { label: 'Bundled core', description: 'no daemon: Stevedore\'s own image store and container runner', choice: CORE_CHOICE },
       ].map((i) => ({ ...i, picked: i.choice === chosen, label: i.choice === chosen ? `$(check) ${i.label}` : i.label }));
       const pick = await vscode.window.showQuickPick(items, { title: 'Choose the container engine', placeHolder: 'Docker contexts and sockets found on this machine' });

@@ -230,7 +230,7 @@ export interface TransferOptions {
 export type Operation =
   | 'startContainer' | 'stopContainer' | 'restartContainer' | 'removeContainer' | 'pauseContainer' | 'unpauseContainer'
   | 'killContainer' | 'runContainer' | 'runTerminal' | 'containerLogs' | 'execTerminal' | 'containerStats' | 'containerArchive' | 'pruneContainers'
-  | 'pullImage' | 'pushImage' | 'tagImage' | 'removeImage' | 'imageHistory' | 'saveImage' | 'pruneImages' | 'buildImage'
+  | 'pullImage' | 'pushImage' | 'tagImage' | 'removeImage' | 'imageHistory' | 'saveImage' | 'importImage' | 'pruneImages' | 'buildImage'
   | 'listNetworks' | 'createNetwork' | 'removeNetwork' | 'pruneNetworks'
   | 'listVolumes' | 'createVolume' | 'removeVolume' | 'pruneVolumes';
 
@@ -281,6 +281,8 @@ export interface Engine {
   imageHistory(idOrRef: string): Promise<HistoryEntry[]>;
   /** The image as a `docker save` archive. */
   saveImage(reference: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>>;
+  /** `docker import`: a root filesystem tarball (plain or gzip) as a one-layer image named `reference`. */
+  importImage(file: string, reference: string, options?: { command?: readonly string[] }): Promise<void>;
   /** Removes dangling images (`all`: every image no container uses). */
   pruneImages(options?: { all?: boolean }): Promise<PruneResult>;
   buildImage(request: BuildRequest): AsyncIterable<BuildEvent>;

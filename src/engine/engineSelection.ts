@@ -48,6 +48,16 @@ export function engineCandidates(environment: EndpointEnvironment = currentEnvir
   }
 }
 
+/**
+ * What the extension tries: the candidates for the choice, then, for Automatic, the bundled core.
+ * A daemon named in DOCKER_HOST or DOCKER_CONTEXT is reported unreachable rather than replaced, so
+ * a typo shows.
+ */
+export function candidatesWithCoreFallback(environment: EndpointEnvironment, choice: EngineChoice, chosenBy: string, onRequest?: EngineRequestListener): EngineCandidate[] {
+  const fallback = (!choice.trim() || choice.trim() === AUTO) && !environment.env.DOCKER_HOST?.trim() && !environment.env.DOCKER_CONTEXT?.trim();
+  return [...engineCandidates(environment, choice, chosenBy, onRequest), ...(fallback ? [coreCandidate('no daemon answered: the bundled core')] : [])];
+}
+
 export function candidatesFor(endpoints: readonly DaemonEndpoint[], onRequest?: EngineRequestListener): EngineCandidate[] {
   return endpoints.map((endpoint) => ({
     endpoint: endpoint.url,

@@ -18,6 +18,8 @@ export interface KnownEngine {
   readonly endpoints: readonly DaemonEndpoint[];
   /** Why it cannot be used as it is written (a bad DOCKER_HOST or context host). */
   readonly problem?: string;
+  /** The local socket it names does not exist: nothing runs there now. */
+  readonly absent?: string;
 }
 
 /**
@@ -36,6 +38,10 @@ export function knownEngines(environment: EndpointEnvironment, socketExists: (pa
     engines.push(guarded(context.name, 'context', context.description ?? 'docker context', () => [contextEndpoint(context, `docker context "${context.name}"`, environment)]));
   }
   for (const problem of problems) engines.push({ choice: '', label: 'unreadable context', kind: 'context', detail: problem, endpoints: [], problem });
+  for (const [i, engine] of engines.entries()) {
+    const transport = engine.endpoints[0]?.transport;
+    if (transport?.kind === 'socket' && !socketExists(transport.path)) engines[i] = { ...engine, absent: `no socket at ${transport.path}` };
+  }
   const listed = new Set(engines.flatMap((e) => e.endpoints.map((p) => p.url)));
   for (const socket of defaultSockets(environment)) {
     if (listed.has(socket.url) || socket.transport.kind !== 'socket' || !socketExists(socket.transport.path)) continue;

@@ -144,6 +144,16 @@ describe('the engines to list', () => {
     ]);
   });
 
+  test('a context whose local socket does not exist says so; one that exists, or a remote one, does not', () => {
+    const s = store().add('remote', 'ssh://me@box').add('podman', 'unix:///run/user/1000/podman/podman.sock');
+    const engines = knownEngines(s.env({ XDG_RUNTIME_DIR: '/run/user/1000' }), (p) => p === '/run/user/1000/podman/podman.sock');
+    assert.deepEqual(engines.map((e) => [e.choice, e.absent]), [
+      ['default', 'no socket at /var/run/docker.sock'],
+      ['podman', undefined],
+      ['remote', undefined],
+    ]);
+  });
+
   test('DOCKER_HOST is what default means; a bad one is listed with its problem', () => {
     const engines = knownEngines(store().env({ DOCKER_HOST: 'tcp://h:2375' }), () => false);
     assert.deepEqual(engines.map((e) => [e.label, e.detail, e.endpoints[0]?.url]), [['default', 'DOCKER_HOST=tcp://h:2375', 'tcp://h:2375']]);

@@ -32,9 +32,9 @@ async function* checkedTar(chunks: AsyncIterable<Uint8Array>, file: string): Asy
 /**
  * `docker import`: a root filesystem tarball (plain or gzip) becomes a one-layer image. The layer
  * is stored uncompressed (its digest is its diffID); the config has this host's platform (or the
- * given one), no command, and a history step saying where it came from.
+ * given one), the given command (`-c 'CMD [...]'`) or none, and a history step saying where it came from.
  */
-export async function importRootfs(store: ImageStore, file: string, options: { ref?: string; platform?: Platform } = {}): Promise<ImportedImage> {
+export async function importRootfs(store: ImageStore, file: string, options: { ref?: string; platform?: Platform; command?: readonly string[] } = {}): Promise<ImportedImage> {
   const ref = options.ref === undefined ? undefined : normalizeRef(options.ref);
   let source: AsyncIterable<Uint8Array> = createReadStream(file);
   if (await isGzipFile(file)) {
@@ -50,7 +50,7 @@ export async function importRootfs(store: ImageStore, file: string, options: { r
     os: platform.os,
     ...(platform.variant ? { variant: platform.variant } : {}),
     created,
-    config: {},
+    config: options.command ? { Cmd: options.command } : {},
     rootfs: { type: 'layers', diff_ids: [layer.digest] },
     history: [{ created, created_by: '', comment: `Imported from ${path.basename(file)}` }],
   }));

@@ -15,6 +15,7 @@ import { hostPlatform } from '../../core/store/descriptor';
 import { collectGarbage } from '../../core/store/garbageCollection';
 import { inspectImage } from '../../core/store/imageInspect';
 import { removeImage } from '../../core/store/imageRemoval';
+import { importRootfs } from '../../core/store/rootfsImport';
 import { ImageStore, normalizeRef } from '../../core/store/imageStore';
 import { StoreError } from '../../core/store/storeErrors';
 import { stevedoreHome } from '../../core/store/storeHome';
@@ -37,7 +38,7 @@ export interface CoreEngineOptions {
   readonly supervisor?: () => { argv: string[]; cwd: string };
 }
 
-const IMAGE_OPERATIONS: readonly Operation[] = ['pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'pruneImages'];
+const IMAGE_OPERATIONS: readonly Operation[] = ['pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'importImage', 'pruneImages'];
 /** Building needs the sandbox too (RUN steps). */
 const CONTAINER_OPERATIONS: readonly Operation[] = ['buildImage', 'execTerminal', 'containerArchive', 'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'killContainer', 'runContainer', 'containerLogs', 'pruneContainers'];
 
@@ -288,6 +289,13 @@ export class CoreEngine implements Engine {
       const stream = fs.createReadStream(file);
       stream.on('close', () => fs.rmSync(dir, { recursive: true, force: true }));
       return Readable.from(stream) as AsyncIterable<Buffer>;
+    });
+  }
+
+  importImage(file: string, reference: string, options: { command?: readonly string[] } = {}): Promise<void> {
+    return guard(async () => {
+      const imported = await importRootfs(await this.store(), file, { ref: reference, command: options.command });
+      emitEvent(this.home, { type: 'image', action: 'import', id: imported.id, attributes: { name: normalizeRef(reference) } });
     });
   }
 

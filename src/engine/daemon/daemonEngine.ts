@@ -33,7 +33,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
   'startContainer', 'stopContainer', 'restartContainer', 'removeContainer', 'pauseContainer', 'unpauseContainer',
   'killContainer', 'runContainer', 'runTerminal', 'containerLogs', 'execTerminal', 'containerStats', 'containerArchive', 'pruneContainers',
-  'pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'pruneImages', 'buildImage',
+  'pullImage', 'pushImage', 'tagImage', 'removeImage', 'imageHistory', 'saveImage', 'importImage', 'pruneImages', 'buildImage',
   'listNetworks', 'createNetwork', 'removeNetwork', 'pruneNetworks',
   'listVolumes', 'createVolume', 'removeVolume', 'pruneVolumes',
 ]);
@@ -247,6 +247,14 @@ export class DaemonEngine implements Engine {
     // dockerode takes no options here, so the request cannot be aborted; the timeout still reports it.
     const raw = await this.call(`read the history of ${idOrRef}`, () => this.image(idOrRef).history() as Promise<Parameters<typeof historyFromApi>[0][]>);
     return raw.map(historyFromApi);
+  }
+
+  async importImage(file: string, reference: string, options: { command?: readonly string[] } = {}): Promise<void> {
+    const ref = parseReference(reference);
+    const changes = options.command ? [`CMD ${JSON.stringify(options.command)}`] : [];
+    const progress = this.transfer(`import ${file} as ${reference}`, {}, (abortSignal) =>
+      this.docker.importImage(file, { repo: familiarRepository(ref), tag: ref.tag ?? 'latest', changes, abortSignal }) as Promise<Readable>);
+    for await (const event of progress) void event;
   }
 
   async saveImage(reference: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {

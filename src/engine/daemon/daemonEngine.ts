@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
@@ -252,8 +253,13 @@ export class DaemonEngine implements Engine {
   async importImage(file: string, reference: string, options: { command?: readonly string[] } = {}): Promise<void> {
     const ref = parseReference(reference);
     const changes = options.command ? [`CMD ${JSON.stringify(options.command)}`] : [];
+    // A file that is not there would read as a missing socket (ENOENT) once inside the request.
+    await fs.promises.access(file, fs.constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+      throw new EngineError(`Cannot import ${file}: ${err.code === 'ENOENT' ? 'there is no such file' : err.message}.`, err.code === 'ENOENT' ? 'notFound' : 'failed');
+    });
+    // The tag goes inside repo: Podman ignores the tag parameter of an import.
     const progress = this.transfer(`import ${file} as ${reference}`, {}, (abortSignal) =>
-      this.docker.importImage(file, { repo: familiarRepository(ref), tag: ref.tag ?? 'latest', changes, abortSignal }) as Promise<Readable>);
+      this.docker.importImage(file, { repo: `${familiarRepository(ref)}:${ref.tag ?? 'latest'}`, changes, abortSignal }) as Promise<Readable>);
     for await (const event of progress) void event;
   }
 

@@ -1,20 +1,19 @@
-// `npm test`: type check, lint, unit, integration and end-to-end tests, then one summary line.
-// `node scripts/test.mjs unit|integration|e2e|static` runs one layer.
-// Integration and e2e tests read the services' endpoints from the environment; when
-// scripts/test-services.sh has run, its env file is loaded here so a plain `npm test` finds them.
-import { spawn } from 'node:child_process';
+// `npm test`: type check, lint, unit, integration, extension-host and end-to-end tests, then one
+// summary line. `node scripts/test.mjs unit|integration|exthost|e2e|static` runs one layer.
+// Integration and later layers run against the real services of scripts/test-services.sh and a
+// real VS Code (code-server): when they are not there and this user can set them up (root on
+// Debian), they are set up first, and the services started here are stopped at the end; services
+// already running are used and left running. Where they cannot be set up, the last line says how
+// many tests did not run and the one command that runs them.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const servicesEnv = path.join(process.env.STEVEDORE_SERVICES_STATE ?? '/tmp/stevedore-services', 'env');
-if (fs.existsSync(servicesEnv)) {
-  for (const line of fs.readFileSync(servicesEnv, 'utf8').split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
-    if (m) process.env[m[1]] = m[2];
-  }
-}
+const canSetUp = process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get');
+const SERVICES_COMMAND = 'sudo bash scripts/test-services.sh up, then npm test';
 
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
 const nodeTest = (dir, extra = [], suffix = '.test.ts') => [process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...testFiles(dir, suffix)]];
@@ -77,6 +76,36 @@ if (unknown.length) {
   process.exit(2);
 }
 
+/** Runs a setup script with its output shown; false when it failed. */
+function setUp(what, script, args = []) {
+  console.log(`\n━━ ${what} ━━`);
+  return spawnSync('bash', [path.join(root, 'scripts', script), ...args], { cwd: root, stdio: 'inherit' }).status === 0;
+}
+
+let startedServices = false;
+const needsServices = wanted.some((w) => ['integration', 'exthost', 'e2e'].includes(w));
+if (needsServices && !fs.existsSync(servicesEnv) && canSetUp) {
+  startedServices = setUp('test services (stopped again at the end)', 'test-services.sh', ['up']);
+}
+if (fs.existsSync(servicesEnv)) {
+  for (const line of fs.readFileSync(servicesEnv, 'utf8').split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) process.env[m[1]] = m[2];
+  }
+}
+// Says at once when it is installed already; as a user without the build packages it names them.
+if (wanted.some((w) => ['exthost', 'e2e'].includes(w))) setUp('code-server, a real VS Code for the end-to-end tests', 'install-code-server.sh');
+const stopServices = () => {
+  if (startedServices) spawnSync('bash', [path.join(root, 'scripts/test-services.sh'), 'down'], { cwd: root, stdio: 'inherit' });
+  startedServices = false;
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopServices();
+    process.exit(130);
+  });
+}
+
 const summary = [];
 const total = { pass: 0, fail: 0, skipped: 0 };
 let failed = false;
@@ -100,6 +129,10 @@ for (const layer of wanted) {
     }
   }
 }
+stopServices();
 console.log(`\n${summary.join('\n')}`);
-console.log(`\nnpm test: ${failed ? 'FAILED' : 'passed'}: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
+const counted = `${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`;
+if (failed) console.log(`\nnpm test: FAILED: ${counted}`);
+else if (total.skipped) console.log(`\nnpm test: incomplete: ${counted}: ${total.skipped} tests or suites did not run (they need the test services or code-server); to run them: ${SERVICES_COMMAND}`);
+else console.log(`\nnpm test: passed: ${counted}`);
 process.exit(failed ? 1 : 0);

@@ -68,8 +68,11 @@ export function candidatesFor(endpoints: readonly DaemonEndpoint[], onRequest?: 
   }));
 }
 
+/** How long an engine may take to answer `info()` before it counts as unreachable. */
+export const PROBE_TIMEOUT_MS = 5000;
+
 /** The first candidate whose engine answers `info()` within the timeout; the others are disposed. */
-export async function selectEngine(candidates: readonly EngineCandidate[], probeTimeoutMs = 5000): Promise<Selection> {
+export async function selectEngine(candidates: readonly EngineCandidate[], probeTimeoutMs = PROBE_TIMEOUT_MS): Promise<Selection> {
   const attempts: Attempt[] = [];
   for (const candidate of candidates) {
     let engine: Engine | undefined;

@@ -4,7 +4,7 @@ import { defaultSockets, resolveEndpoints, type DaemonEndpoint, type EndpointEnv
 import { contextEndpoint, type EngineChoice } from './daemon/endpointChoice';
 import type { EngineErrorReason, EngineInfo } from './engine';
 import type { EngineRequestListener } from './engineRequests';
-import { candidatesFor, selectEngine } from './engineSelection';
+import { candidatesFor, PROBE_TIMEOUT_MS, selectEngine } from './engineSelection';
 
 /** One engine the user could pick: a docker context, or a socket found on this machine. */
 export interface KnownEngine {
@@ -63,7 +63,7 @@ export type Reachability =
   | { readonly status: 'unreachable'; readonly reason: EngineErrorReason; readonly error: string };
 
 /** Asks an engine for its version once (the first endpoint that answers), then lets it go. */
-export async function probe(engine: KnownEngine, timeoutMs = 3000, onRequest?: EngineRequestListener): Promise<Reachability> {
+export async function probe(engine: KnownEngine, timeoutMs = PROBE_TIMEOUT_MS, onRequest?: EngineRequestListener): Promise<Reachability> {
   if (engine.problem) return { status: 'unreachable', reason: 'config', error: engine.problem };
   const selection = await selectEngine(candidatesFor(engine.endpoints, onRequest), timeoutMs);
   if (selection.engine) {

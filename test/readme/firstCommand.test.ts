@@ -98,6 +98,8 @@ describe(`the README's first command on a fresh clone with a fresh HOME: ${FIRST
     await showStevedore(p);
     await p.locator('.part.statusbar .statusbar-item', { hasText: /Bundled core/ }).waitFor({ timeout: 60_000 });
     await treeRow(p, 'busybox').waitFor({ timeout: 30_000 });
+    // The examples sit inside this repository's clone: VS Code's Git must not ask to open it.
+    assert.equal(await p.locator('.notifications-toasts', { hasText: /git repository/i }).count(), 0);
   }));
 
   test('the first example\'s Dockerfile shows its findings', () => shot('readme diagnostics', async () => {

@@ -132,7 +132,6 @@ for (const layer of wanted) {
 stopServices();
 console.log(`\n${summary.join('\n')}`);
 const counted = `${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`;
-if (failed) console.log(`\nnpm test: FAILED: ${counted}`);
-else if (total.skipped) console.log(`\nnpm test: incomplete: ${counted}: ${total.skipped} tests or suites did not run (they need the test services or code-server); to run them: ${SERVICES_COMMAND}`);
-else console.log(`\nnpm test: passed: ${counted}`);
+const missed = total.skipped ? `; ${total.skipped} tests or suites did not run (services, code-server or root missing, each said why above); to run them: ${SERVICES_COMMAND}` : '';
+console.log(`\nnpm test: ${failed ? 'FAILED' : total.skipped ? 'incomplete' : 'passed'}: ${counted}${missed}`);
 process.exit(failed ? 1 : 0);

@@ -50,12 +50,13 @@ export async function clickMenuItem(page: Page, label: string): Promise<void> {
 const PALETTE_ATTEMPTS = 3;
 
 /**
- * Puts the keyboard in the workbench, as a click would: into the editor area, unless a webview
- * (the layer inspector, in the editor area) covers it — then the focus stays where it is (a webview
- * hands the workbench's keys, F1 among them, on to the workbench).
+ * Puts the keyboard in the workbench for F1: a click into the editor area when no editor is open.
+ * An open editor is left alone — a click in the middle of it could press one of its buttons (the
+ * walkthrough's), and a webview (the layer inspector) over it takes the click — as F1 reaches the
+ * palette from wherever the focus is, a webview included.
  */
 async function focusEditorArea(page: Page): Promise<void> {
-  if (await page.locator('iframe.webview').filter({ visible: true }).count()) return;
+  if (await page.locator('.editor-group-container .tab').count()) return;
   await page.locator('.monaco-workbench .part.editor').click();
 }
 
@@ -95,7 +96,8 @@ export async function runFromPalette(page: Page, title: string): Promise<void> {
 export interface ResetOptions {
   /**
    * Leaves the editors open (a test that goes on in an editor the one before opened, and cannot open
-   * it itself); the keyboard goes to the active one.
+   * it itself), and the keyboard where it is: the test's own first click in that editor puts it
+   * there (a click on the tab of the walkthrough, or Escape, takes it back to the Welcome overview).
    */
   keepEditors?: boolean;
 }
@@ -142,11 +144,10 @@ export async function resetWindow(page: Page, options: ResetOptions = {}): Promi
     await panel.waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
-  // The keyboard in the editor area: the empty editor group, or the active editor's tab (a click
-  // in the middle of a kept editor could press one of its buttons).
-  if (await tabs.count()) await page.locator('.editor-group-container.active .tab.active').click();
-  else await editorPart.click();
-  await page.locator('.part.editor:focus-within').or(page.locator('iframe.webview:focus')).first().waitFor({ timeout: 10_000 });
+  if (options.keepEditors) return;
+  // The keyboard in the editor area: a click into the empty editor group.
+  await editorPart.click();
+  await page.locator('.part.editor:focus-within').waitFor({ timeout: 10_000 });
 }
 
 /** Closes an open context menu, quick input or dialog with Escape, as a person does, until none shows. */

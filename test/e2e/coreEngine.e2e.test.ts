@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { coreBaseMissing } from '../support/coreRuntime';
 import { baseImage, docker, skipUnlessAvailable } from '../support/services';
-import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
+import { chromiumMissing, clickMenuItem, openBrowser, resetWindow, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
 const ROOT = path.resolve(__dirname, '../..');
 const VSIX = path.join(ROOT, 'stevedore.vsix');
@@ -82,11 +82,9 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
 
   test('the walkthrough\'s engine step says the bundled engine is in use', () => shot('core walkthrough', async () => {
     const p = page!;
-    // The workbench sometimes takes focus back from a palette opened while it settles: one more try.
-    await runFromPalette(p, 'Welcome: Open Walkthrough...').catch(async () => {
-      await p.keyboard.press('Escape');
-      await runFromPalette(p, 'Welcome: Open Walkthrough...');
-    });
+    await resetWindow(p);
+    // The workbench sometimes takes focus back from a palette opened while it settles: runFromPalette opens it again.
+    await runFromPalette(p, 'Welcome: Open Walkthrough...');
     await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Stevedore' }).click({ timeout: 15_000 });
     const step = p.locator('.getting-started-step', { has: p.locator('.step-title', { hasText: /^Pick an engine: the bundled engine is in use$/ }) });
     await step.click({ timeout: 15_000 });
@@ -100,6 +98,7 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
 
   test('Build Image from the Explorer\'s context menu: the tag appears in Images', { timeout: 180_000 }, () => shot('core build from explorer', async () => {
     const p = page!;
+    await resetWindow(p);
     await p.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
     const folder = p.locator('.explorer-folders-view .monaco-list-row', { hasText: /^app$/ });
     await folder.waitFor({ timeout: 15_000 });
@@ -125,6 +124,7 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
 
   test('Run… with the quick form: the container appears running in Containers', { timeout: 60_000 }, () => shot('core run', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     const tagRow = treeRow(p, tag.split(':')[1]);
     await tagRow.click({ button: 'right' });
@@ -147,6 +147,7 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
 
   test('View Logs shows what the container printed', { timeout: 60_000 }, () => shot('core logs', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     const row = treeRow(p, containerName);
     await row.click({ button: 'right' });
@@ -159,6 +160,7 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
 
   test('Stop from the context menu: the container is exited', { timeout: 60_000 }, () => shot('core stop', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     const row = treeRow(p, containerName);
     await row.click({ button: 'right' });
@@ -171,6 +173,7 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
 
   test('Remove… from the context menu: the container is gone', { timeout: 60_000 }, () => shot('core remove', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     const row = treeRow(p, containerName);
     await row.click({ button: 'right' });

@@ -10,7 +10,7 @@ import { DaemonProxy } from '../support/daemonProxy';
 import { testEngines } from '../support/engines';
 import { freePort } from '../support/tlsDaemon';
 import { baseImage, skipUnlessAvailable, uniqueName } from '../support/services';
-import { chromiumMissing, openBrowser, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
+import { chromiumMissing, openBrowser, resetWindow, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const [dockerEngine, podmanEngine] = testEngines();
@@ -79,6 +79,7 @@ describe('the Engines view in a real VS Code with Docker and Podman', { skip: sk
 
   test('the Engines view lists the default context and the Podman context, each reachable, the one in use marked', () => shot('engines listed', async () => {
     const p = page!;
+    await resetWindow(p);
     await p.locator('.part.sidebar .pane-header', { hasText: 'Engines' }).click();
     const defaultRow = treeRow(p, 'default');
     await defaultRow.filter({ hasText: 'in use' }).waitFor({ timeout: 15_000 });
@@ -92,6 +93,7 @@ describe('the Engines view in a real VS Code with Docker and Podman', { skip: sk
 
   test('a click on the Podman context switches: Images shows Podman\'s image, the status bar says Podman', () => shot('engines switch to podman', async () => {
     const p = page!;
+    await resetWindow(p);
     const clicked = Date.now();
     await treeRow(p, context).click();
     await treeRow(p, podmanEngine.listedName(podmanRepo)).waitFor({ timeout: 15_000 });
@@ -103,6 +105,7 @@ describe('the Engines view in a real VS Code with Docker and Podman', { skip: sk
 
   test('and back to Docker with a click on default', () => shot('engines switch back', async () => {
     const p = page!;
+    await resetWindow(p);
     await treeRow(p, 'default').click();
     await treeRow(p, dockerRepo).waitFor({ timeout: 15_000 });
     await treeRow(p, podmanEngine.listedName(podmanRepo)).waitFor({ state: 'detached', timeout: 5000 });
@@ -111,6 +114,7 @@ describe('the Engines view in a real VS Code with Docker and Podman', { skip: sk
 
   test('an engine that stops answering: one item in Images and Containers says why and what to do; the views come back by themselves', () => shot('engines unreachable and back', async () => {
     const p = page!;
+    await resetWindow(p);
     await treeRow(p, flaky).click();
     await treeRow(p, dockerRepo).waitFor({ timeout: 15_000 });
     await statusBar(p, `Docker: ${flaky}`).waitFor({ timeout: 5000 });

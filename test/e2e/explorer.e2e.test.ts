@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { baseImage, docker, dockerMissing, runService, skipUnlessAvailable, uniqueName } from '../support/services';
-import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
+import { chromiumMissing, clickMenuItem, openBrowser, resetWindow, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const missing = dockerMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
@@ -67,6 +67,7 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
 
   test('a container stopped with `docker stop` outside VS Code changes its icon within 2 s', () => shot('icon follows docker stop', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     const containerRow = treeRow(p, containerName);
     await containerRow.locator('.codicon-vm-running').waitFor({ timeout: 10_000 });
@@ -80,6 +81,7 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
 
   test('Stop from the context menu: the container stops and its icon changes', () => shot('stop from context menu', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     const containerRow = treeRow(p, containerName);
     docker('start', containerName);
@@ -92,6 +94,7 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
 
   test('Build Image from the Explorer\'s context menu on a Dockerfile: the image appears in Images', { timeout: 120_000 }, () => shot('build from explorer', async () => {
     const p = page!;
+    await resetWindow(p);
     await p.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
     const folder = p.locator('.explorer-folders-view .monaco-list-row', { hasText: /^app$/ });
     await folder.waitFor({ timeout: 15_000 });
@@ -112,6 +115,7 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
 
   test('Filter the Images view: only matching repositories stay, clearing brings all back', () => shot('filter images', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     const imagesPane = p.locator('.part.sidebar .pane', { has: p.locator('.pane-header', { hasText: 'Images' }) });
     await imagesPane.locator('.pane-header').hover();
@@ -128,6 +132,7 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
 
   test("Browse a container's files: Files → etc → passwd opens read-only", () => shot('browse files', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     // The Images pane folded: the Containers pane gets the room for the file tree.
     const imagesHeader = p.locator('.part.sidebar .pane-header', { hasText: /^Images/ }).first();
@@ -158,6 +163,7 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
 
   test('a container started outside appears without a refresh', () => shot('new container appears', async () => {
     const p = page!;
+    await resetWindow(p);
     await showStevedore(p);
     const name = uniqueName('stevedore-e2e-new');
     try {
@@ -171,14 +177,18 @@ describe('Stevedore in a real VS Code against the real daemon', { skip: skipUnle
 
   test('activation time, as VS Code measured it (Developer: Show Running Extensions)', () => shot('activation time', async () => {
     const p = page!;
+    await resetWindow(p);
     await runFromPalette(p, 'Developer: Show Running Extensions');
     const row = p.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Stevedore' });
     const time = row.locator('.activation-time');
     // The list is virtualized and sorted by activation time: page down until Stevedore's row exists.
     await p.locator('.runtime-extensions-editor .monaco-list-row').first().click();
-    for (let i = 0; i < 20 && !(await time.isVisible()); i++) {
+    const focused = p.locator('.runtime-extensions-editor .monaco-list-row.focused');
+    for (let i = 0; i < 20 && !(await time.isVisible()) && (await focused.getAttribute('data-last-element')) !== 'true'; i++) {
+      const at = await focused.getAttribute('data-index');
       await p.keyboard.press('PageDown');
-      await p.waitForTimeout(200);
+      // The focus has moved a page down, and the rows there are drawn.
+      await p.locator(`.runtime-extensions-editor .monaco-list-row.focused:not([data-index="${at}"])`).waitFor({ timeout: 5000 });
     }
     await time.waitFor({ timeout: 15_000 });
     const text = await time.innerText();

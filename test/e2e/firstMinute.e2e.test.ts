@@ -10,7 +10,7 @@ import { daemonTarget } from '../support/daemonProxy';
 import { testEngines } from '../support/engines';
 import { RecordingProxy } from '../support/recordingProxy';
 import { baseImage, skipUnlessAvailable } from '../support/services';
-import { chromiumMissing, openBrowser, runFromPalette, screenshotOnFailure, showStevedore } from '../support/workbench';
+import { chromiumMissing, openBrowser, resetWindow, runFromPalette, screenshotOnFailure, showStevedore } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const [dockerEngine, podmanEngine] = testEngines();
@@ -111,6 +111,7 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
 
   test('the lint step completes when a Dockerfile has been linted', () => shot('walkthrough lint step', async () => {
     const p = page!;
+    await resetWindow(p, { keepEditors: true });
     await p.locator(`.getting-started-step[data-step-id="${WALKTHROUGH}#lintDockerfile"]`).click();
     await p.locator('.getting-started-step.expanded').getByText('New Dockerfile', { exact: true }).click();
     const editor = p.locator('.part.editor .monaco-editor').last();
@@ -124,6 +125,7 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
 
   test('the build step completes when a build succeeds, the layers step when the inspector is asked for', () => shot('walkthrough build step', async () => {
     const p = page!;
+    await resetWindow(p);
     await runFromPalette(p, 'Stevedore: Build Image…');
     // Finding the workspace's Dockerfiles runs ripgrep: slow on a loaded machine.
     await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Dockerfile' }).first().click({ timeout: 45_000 });
@@ -146,6 +148,7 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
 
   test('"Stevedore: Show Log" opens the channel, with one line for every request the engine received', () => shot('show log', async () => {
     const p = page!;
+    await resetWindow(p);
     await runFromPalette(p, 'Stevedore: Show Log');
     await p.locator('.part.panel .monaco-editor .view-line', { hasText: /\[info\]\sGET\s\/\S+:\s\d+\sms/ }).first().waitFor({ timeout: 15_000 });
     const logged = () => server!.logFiles('Stevedore.log').map((f) => fs.readFileSync(f, 'utf8')).join('')
@@ -168,6 +171,7 @@ describe('the first minute in a real VS Code: walkthrough, status bar, log', { s
 
   test('the status bar names the engine in use; a click offers the others and switches', () => shot('status bar switch', async () => {
     const p = page!;
+    await resetWindow(p);
     const docker = statusBar(p, 'Docker: default');
     await docker.waitFor({ timeout: 15_000 });
     await docker.click();
@@ -238,6 +242,7 @@ describe('Restricted Mode in a real VS Code', { skip: skipUnlessAvailable(missin
 
   test('Build Image is in neither the palette nor the explorer\'s menu', () => shot('restricted build hidden', async () => {
     const p = page!;
+    await resetWindow(p);
     await p.locator('.monaco-workbench .part.editor').click();
     await p.keyboard.press('F1');
     const input = p.locator('.quick-input-widget input.input');
@@ -255,6 +260,7 @@ describe('Restricted Mode in a real VS Code', { skip: skipUnlessAvailable(missin
 
   test('invoked anyway (the walkthrough\'s button), Build Image says why it will not run', () => shot('restricted build refused', async () => {
     const p = page!;
+    await resetWindow(p);
     await runFromPalette(p, 'Welcome: Open Walkthrough...');
     const entry = p.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Stevedore' });
     await entry.waitFor({ timeout: 15_000 });

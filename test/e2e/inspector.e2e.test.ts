@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { baseImage, docker, dockerMissing, skipUnlessAvailable, uniqueName } from '../support/services';
-import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
+import { chromiumMissing, clickMenuItem, openBrowser, resetWindow, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const missing = dockerMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
@@ -26,6 +26,25 @@ describe('The layer inspector in a real VS Code, on an image the daemon built', 
   const shot = (name: string, body: () => Promise<void>) => screenshotOnFailure(() => page, name, body);
   /** The panel's page: the webview's outer iframe, then the frame holding our document. */
   const panel = (p: Page): FrameLocator => p.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
+
+  /**
+   * For a test that starts from a window with no editor open: Inspect Layers on the tag in the Images
+   * view, as the first test does, then waits for all the layers to be read.
+   */
+  async function openInspector(p: Page): Promise<FrameLocator> {
+    await showStevedore(p);
+    const repoRow = treeRow(p, repository);
+    await repoRow.waitFor({ timeout: 15_000 });
+    if ((await repoRow.getAttribute('aria-expanded')) !== 'true') await repoRow.click();
+    const tagRow = treeRow(p, 'v1');
+    await tagRow.waitFor({ timeout: 15_000 });
+    await tagRow.click({ button: 'right' });
+    await clickMenuItem(p, 'Inspect Layers');
+    await p.locator('.tabs-container .tab', { hasText: 'Layers:' }).waitFor({ timeout: 30_000 });
+    const view = panel(p);
+    await view.locator('#status', { hasText: 'All 3 layers read' }).waitFor({ timeout: 60_000 });
+    return view;
+  }
 
   before(async () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-e2e-inspector-'));
@@ -103,9 +122,13 @@ describe('The layer inspector in a real VS Code, on an image the daemon built', 
 
   test('a file named like markup shows as text, in the real browser; the layer links to its Dockerfile line', { timeout: 60_000 }, () => shot('inspector hostile name', async () => {
     const p = page!;
-    const view = panel(p);
+    await resetWindow(p);
+    const view = await openInspector(p);
     await view.locator('#layer-2').click();
     const tree = view.locator('#tree');
+    // /app opened, as in the first test: this layer's files are in it.
+    await tree.locator('.row', { has: view.locator('.name', { hasText: /^app$/ }) }).click();
+    await p.keyboard.press('ArrowRight');
     const hostile = tree.locator('.row .name', { hasText: HOSTILE });
     await hostile.waitFor({ timeout: 10_000 });
     assert.equal(await hostile.innerText(), HOSTILE);
@@ -126,8 +149,8 @@ describe('The layer inspector in a real VS Code, on an image the daemon built', 
 
   test('the summary counts the deleted file as wasted; clicking it reveals it in the tree', { timeout: 60_000 }, () => shot('inspector summary', async () => {
     const p = page!;
-    await p.locator('.tabs-container .tab', { hasText: 'Layers:' }).click();
-    const view = panel(p);
+    await resetWindow(p);
+    const view = await openInspector(p);
     const summary = view.locator('#summary');
     await summary.locator('.facts').waitFor({ timeout: 15_000 });
     assert.match(await summary.innerText(), /Wasted\s+4 B/);
@@ -140,7 +163,8 @@ describe('The layer inspector in a real VS Code, on an image the daemon built', 
 
   test('keyboard: arrows move through the tree and open directories, typing filters, Escape clears', { timeout: 60_000 }, () => shot('inspector keyboard', async () => {
     const p = page!;
-    const view = panel(p);
+    await resetWindow(p);
+    const view = await openInspector(p);
     await view.locator('#layer-0').click();
     const tree = view.locator('#tree');
     await tree.focus();
@@ -165,6 +189,7 @@ describe('The layer inspector in a real VS Code, on an image the daemon built', 
 
   test('an image archive from the Explorer opens in the inspector; the palette offers the engine\'s images', { timeout: 120_000 }, () => shot('inspector archive', async () => {
     const p = page!;
+    await resetWindow(p);
     docker('save', '-o', path.join(workspace!, 'image.tar'), tag);
     await p.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
     const file = p.locator('.explorer-folders-view .monaco-list-row', { hasText: /^image\.tar$/ });

@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { DaemonProxy, daemonTarget } from '../support/daemonProxy';
 import { baseImage, dockerMissing, skipUnlessAvailable } from '../support/services';
-import { chromiumMissing, openBrowser, runFromPalette, screenshotOnFailure, treeRow } from '../support/workbench';
+import { chromiumMissing, openBrowser, resetWindow, runFromPalette, screenshotOnFailure, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const missing = dockerMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
@@ -55,6 +55,7 @@ describe('Stevedore in a real VS Code with no engine to reach, then one', { skip
 
   test('the walkthrough\'s engine step says the named engine did not answer, what to do, and that the bundled engine needs none', () => screenshotOnFailure(() => page, 'no engine walkthrough', async () => {
     const p = page!;
+    await resetWindow(p);
     await runFromPalette(p, 'Welcome: Open Walkthrough...');
     await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Stevedore' }).click({ timeout: 15_000 });
     const step = p.locator('.getting-started-step', { has: p.locator('.step-title', { hasText: /^Pick an engine: none answered yet$/ }) });
@@ -66,6 +67,7 @@ describe('Stevedore in a real VS Code with no engine to reach, then one', { skip
 
   test('when the engine appears, Try Again fills the views', () => screenshotOnFailure(() => page, 'engine appears', async () => {
     const p = page!;
+    await resetWindow(p);
     const proxy = new DaemonProxy(nowhere, daemonTarget());
     await proxy.open();
     try {

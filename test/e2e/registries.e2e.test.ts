@@ -8,7 +8,7 @@ import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { codeServerMissing, startCodeServer, type CodeServer } from '../../scripts/codeServer';
 import { plainRegistry, registriesMissing, registryPassword, registryTags, registryUser, secureRegistry } from '../support/registry';
 import { baseImage, docker, dockerMissing, skipUnlessAvailable, uniqueName } from '../support/services';
-import { chromiumMissing, clickMenuItem, openBrowser, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
+import { chromiumMissing, clickMenuItem, openBrowser, resetWindow, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
 const VSIX = path.resolve(__dirname, '../../stevedore.vsix');
 const missing = dockerMissing() ?? registriesMissing() ?? codeServerMissing() ?? chromiumMissing() ?? (fs.existsSync(VSIX) ? undefined : `${VSIX} is missing (npm run package)`);
@@ -38,16 +38,22 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
 
   /** Scrolls the Registries view down (it renders only the rows in sight), loading more catalog pages, until `target` shows. */
   async function scrollTo(p: Page, target: ReturnType<Page['locator']>): Promise<void> {
+    const list = registriesPane(p).locator('.monaco-list').first();
     for (let i = 0; i < 100 && !(await target.isVisible()); i++) {
       const more = row(p, 'Load more…');
       if (await more.isVisible()) {
         await more.click();
-        await p.waitForTimeout(500);
+        // The next page of repositories takes its place (and pushes the next "Load more…" out of sight).
+        await more.waitFor({ state: 'hidden', timeout: 15_000 });
         continue;
       }
-      await registriesPane(p).locator('.monaco-list').first().hover();
+      // The last row is drawn: there is nothing further down to scroll to.
+      if (await list.locator('.monaco-list-row[data-last-element="true"]').isVisible()) break;
+      const drawn = await list.locator('.monaco-list-rows').getAttribute('style');
+      await list.hover();
       await p.mouse.wheel(0, 110);
-      await p.waitForTimeout(150);
+      // The list has moved and drawn the rows now in sight.
+      await list.locator(`.monaco-list-rows:not([style="${drawn}"])`).waitFor({ timeout: 5000 });
     }
     await target.waitFor({ timeout: 5000 });
   }
@@ -64,7 +70,8 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     await p.locator('.quick-input-widget', { hasText: expect }).waitFor({ state: 'visible', timeout: 15_000 });
     const input = p.locator('.quick-input-widget input.input');
     await input.fill(value);
-    await p.waitForTimeout(200);
+    // Enter goes to the box only while it has the keyboard.
+    await p.locator('.quick-input-widget input.input:focus').waitFor({ timeout: 5000 });
     await p.keyboard.press('Enter');
   }
 
@@ -155,7 +162,7 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     await scrollTo(p, tagRow);
     // Size, age and platform, read from the manifest and config.
     const described = /B · .* ago · linux\/\w+/;
-    for (let i = 0; i < 40 && !described.test(await tagRow.innerText()); i++) await p.waitForTimeout(500);
+    await tagRow.filter({ hasText: described }).waitFor({ timeout: 20_000 });
     assert.match(await tagRow.innerText(), described);
 
     await tagRow.click({ button: 'right' });
@@ -171,6 +178,7 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
 
   test('Open in Layer Inspector on the tag: its layers, streamed from the registry', { timeout: 120_000 }, () => shot('registries layer inspector', async () => {
     const p = page!;
+    await resetWindow(p);
     const tagRow = row(p, 'v1');
     await scrollTo(p, tagRow);
     await tagRow.click({ button: 'right' });
@@ -184,14 +192,9 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
 
   test('Inspect Image Layers… in the palette, with a reference on a registry not connected: its layers', { timeout: 90_000 }, () => shot('registries palette inspector', async () => {
     const p = page!;
-    // F1 from the side bar (the workbench keeps the keyboard there; the editor area holds a webview).
-    await p.locator('.part.sidebar .composite.title').first().click();
-    await p.keyboard.press('F1');
-    const palette = p.locator('.quick-input-widget input.input');
-    await palette.waitFor({ state: 'visible', timeout: 15_000 });
-    await palette.fill('>Stevedore: Inspect Image Layers');
-    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Inspect Image Layers' }).first().waitFor({ timeout: 15_000 });
-    await p.keyboard.press('Enter');
+    // The inspector the test before opened is closed: its webview no longer takes the palette's focus.
+    await resetWindow(p);
+    await runFromPalette(p, 'Stevedore: Inspect Image Layers');
     await p.locator('.quick-input-widget', { hasText: 'Inspect image layers' }).waitFor({ state: 'visible', timeout: 30_000 });
     await choose(p, 'An image in a registry');
     await answer(p, 'Reference, e.g.', plainReference);
@@ -202,6 +205,7 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
 
   test('Inspect Manifest opens it read-only; re-entering a wrong password is refused with why, the saved one kept', { timeout: 90_000 }, () => shot('registries manifest and wrong password', async () => {
     const p = page!;
+    await resetWindow(p);
     const tagRow = row(p, 'v1');
     await scrollTo(p, tagRow);
     await tagRow.click({ button: 'right' });
@@ -218,12 +222,13 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
     await p.locator('.part.sidebar .pane', { has: p.locator('.pane-header', { hasText: 'Registries' }) }).locator('.pane-header').hover();
     await p.locator('.part.sidebar .pane-header .action-label[aria-label^="Refresh"]').last().click();
     const described = /B · .* ago · linux\/\w+/;
-    for (let i = 0; i < 40 && !(await tagRow.isVisible() && described.test(await tagRow.innerText())); i++) await p.waitForTimeout(500);
+    await tagRow.filter({ hasText: described }).waitFor({ timeout: 20_000 });
     assert.match(await tagRow.innerText(), described);
   }));
 
   test('Delete Tag…, confirmed: the tag leaves the view and the registry', { timeout: 60_000 }, () => shot('registries delete tag', async () => {
     const p = page!;
+    await resetWindow(p);
     const gone = row(p, 'gone');
     await scrollTo(p, gone);
     await gone.click({ button: 'right' });
@@ -237,6 +242,7 @@ describe('The Registries view in a real VS Code: the TLS registry with a passwor
 
   test('Push from the Images view to the connected registry: the password saved for it reaches the engine', { timeout: 120_000 }, () => shot('registries push from images', async () => {
     const p = page!;
+    await resetWindow(p);
     const pushed = `${host}/${repository}:pushed`;
     docker('tag', baseImage(), pushed);
     try {

@@ -47,6 +47,9 @@ async function main(): Promise<void> {
     port: Number(process.env.STEVEDORE_PORT ?? 0),
     // The user's store, which the CLI sees too, not one inside the throwaway profile.
     env: { STEVEDORE_HOME: home },
+    // The Welcome page offers the walkthrough; with it shown at start VS Code also follows the
+    // walkthrough's steps from the start (else only from when the walkthrough is first opened).
+    settings: { 'workbench.startupEditor': 'welcomePage' },
   });
   console.log(`\nStevedore is running in VS Code at ${server.workbenchUrl}`);
   console.log(`Engine: ${engineLine}.`);

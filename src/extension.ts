@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const registries = new RegistryConnections(context.globalState, context.secrets);
   const registriesTree = new RegistriesTree(registries);
   let lastProblem = '';
-  // The walkthrough's first step: onView ticks it only when the view opens after the walkthrough did.
+  // The walkthrough's first step: VS Code drops an onView that came before it registered the walkthrough (a layout restored with the view open).
   const explorerShown = () => {
     if (views.images.view.visible || views.containers.view.visible) void vscode.commands.executeCommand('setContext', 'stevedore.walkthrough.explorerOpened', true);
   };

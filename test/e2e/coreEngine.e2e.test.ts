@@ -78,6 +78,9 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
     await p.locator('.notifications-toasts', { hasText: 'Stevedore uses its bundled engine' }).waitFor({ timeout: 10_000 });
     await p.locator('.part.statusbar .statusbar-item', { hasText: /Bundled core/ }).waitFor({ timeout: 10_000 });
     console.log(`# base image listed from the core store ${since(started)} after the side bar was asked for`);
+    // No container yet: the empty view says what to do with this engine, not with the docker CLI.
+    await p.locator('.part.sidebar .welcome-view-content', { hasText: 'The bundled engine has no containers. Run one from the Images view' }).waitFor({ timeout: 10_000 });
+    assert.equal(await p.locator('.part.sidebar .welcome-view-content', { hasText: 'docker run' }).count(), 0);
   }));
 
   test('the walkthrough\'s engine step says the bundled engine is in use', () => shot('core walkthrough', async () => {
@@ -94,6 +97,17 @@ describe('Stevedore in a real VS Code with no daemon at all: the bundled core bu
     const tab = p.locator('.tabs-container .tab', { hasText: 'Welcome' });
     await tab.click({ button: 'middle' });
     await tab.waitFor({ state: 'detached', timeout: 10_000 });
+  }));
+
+  test('the status bar\'s engine picker says the default socket is not running here', () => shot('core engine picker', async () => {
+    const p = page!;
+    await resetWindow(p);
+    await p.locator('.part.statusbar .statusbar-item', { hasText: /Bundled core/ }).click();
+    const rows = p.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await rows.filter({ hasText: 'Bundled core' }).waitFor({ timeout: 15_000 });
+    await rows.filter({ hasText: 'default' }).filter({ hasText: 'Not running here: no socket at /var/run/docker.sock' }).waitFor({ timeout: 5000 });
+    await p.keyboard.press('Escape');
+    await p.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
   }));
 
   test('Build Image from the Explorer\'s context menu: the tag appears in Images', { timeout: 180_000 }, () => shot('core build from explorer', async () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { skipUnlessAvailable } from '../support/services';
-import { chromiumMissing, clickMenuItem, openBrowser, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
+import { chromiumMissing, clickMenuItem, openBrowser, resetWindow, runFromPalette, screenshotOnFailure, showStevedore, treeRow } from '../support/workbench';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIRST_COMMAND = 'npm ci && npm start';
@@ -100,6 +100,14 @@ describe(`the README's first command on a fresh clone with a fresh HOME: ${FIRST
     await treeRow(p, 'busybox').waitFor({ timeout: 30_000 });
     // The examples sit inside this repository's clone: VS Code's Git must not ask to open it.
     assert.equal(await p.locator('.notifications-toasts', { hasText: /git repository/i }).count(), 0);
+  }));
+
+  test('the walkthrough, opened after the Stevedore view, has its first step done', () => shot('readme walkthrough', async () => {
+    const p = page!;
+    await runFromPalette(p, 'Welcome: Open Walkthrough...');
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Stevedore' }).click({ timeout: 15_000 });
+    await p.locator('[data-done-step-id="stevedore.stevedore#gettingStarted#openExplorer"][aria-checked="true"]').waitFor({ timeout: 15_000 });
+    await resetWindow(p);
   }));
 
   test('the first example\'s Dockerfile shows its findings', () => shot('readme diagnostics', async () => {

@@ -7,6 +7,7 @@
 // many tests did not run and the one command that runs them.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +37,7 @@ const layers = {
     { name: 'package', cmd: ['npm', ['run', '--silent', 'package']] },
     { name: 'e2e', cmd: nodeTest('test/e2e', ['--test-concurrency=1'], '.e2e.test.ts'), counts: true },
   ],
+  readme: [{ name: 'readme first command', cmd: nodeTest('test/readme'), counts: true }],
 };
 
 function testFiles(dir, suffix = '.test.ts') {
@@ -43,14 +45,15 @@ function testFiles(dir, suffix = '.test.ts') {
   return fs.readdirSync(abs, { recursive: true }).filter((f) => f.endsWith(suffix)).sort().map((f) => path.join(dir, f));
 }
 
-function run(step) {
+/** Runs a step, its output shown as it comes, or kept for later when `quiet`. */
+function run(step, { quiet = false, env = {} } = {}) {
   const [cmd, args] = step.cmd;
   return new Promise((resolve) => {
     const started = Date.now();
     let output = '';
-    const child = spawn(cmd, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (b) => { output += b; process.stdout.write(b); });
-    child.stderr.on('data', (b) => { output += b; process.stderr.write(b); });
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (b) => { output += b; if (!quiet) process.stdout.write(b); });
+    child.stderr.on('data', (b) => { output += b; if (!quiet) process.stderr.write(b); });
     child.on('close', (code) => resolve({ code, output, seconds: (Date.now() - started) / 1000 }));
   });
 }
@@ -93,8 +96,18 @@ if (fs.existsSync(servicesEnv)) {
     if (m) process.env[m[1]] = m[2];
   }
 }
-// Says at once when it is installed already; as a user without the build packages it names them.
-if (wanted.some((w) => ['exthost', 'e2e'].includes(w))) setUp('code-server, a real VS Code for the end-to-end tests', 'install-code-server.sh');
+// STEVEDORE_TEST_README=1 (CI): the README's first command test, on a fresh HOME, runs beside the
+// layers that need no VS Code, and the code-server it installs there is the one the later layers use.
+let readme;
+if (process.env.STEVEDORE_TEST_README === '1' && !process.argv[2]) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-newcomer-'));
+  process.env.STEVEDORE_TEST_CACHE = path.join(home, '.cache/stevedore-test');
+  console.log(`\n━━ ${layers.readme[0].name}: started beside the other layers, its output follows when it ends ━━`);
+  readme = { home, step: layers.readme[0], result: run(layers.readme[0], { quiet: true, env: { STEVEDORE_README_HOME: home } }) };
+} else if (wanted.some((w) => ['exthost', 'e2e'].includes(w))) {
+  // Says at once when it is installed already; as a user without the build packages it names them.
+  setUp('code-server, a real VS Code for the end-to-end tests', 'install-code-server.sh');
+}
 const stopServices = () => {
   if (startedServices) spawnSync('bash', [path.join(root, 'scripts/test-services.sh'), 'down'], { cwd: root, stdio: 'inherit' });
   startedServices = false;
@@ -109,27 +122,41 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const summary = [];
 const total = { pass: 0, fail: 0, skipped: 0 };
 let failed = false;
+
+function account(step, result) {
+  if (step.counts) {
+    const c = counts(result.output, step.counts);
+    total.pass += c.pass;
+    total.fail += c.fail + c.cancelled;
+    total.skipped += c.skipped;
+    summary.push(`${step.name} ${c.pass} passed, ${c.fail + c.cancelled} failed, ${c.skipped} skipped (${result.seconds.toFixed(1)} s)`);
+    if (result.code !== 0 && c.fail + c.cancelled === 0) total.fail++;
+  } else {
+    summary.push(`${step.name} ${result.code === 0 ? 'ok' : 'FAILED'} (${result.seconds.toFixed(1)} s)`);
+  }
+  if (result.code !== 0) failed = true;
+}
+
+async function settleReadme() {
+  if (!readme?.result) return;
+  const result = await readme.result;
+  console.log(`\n━━ ${readme.step.name} ━━\n${result.output}`);
+  account(readme.step, result);
+  readme.result = undefined;
+}
+
 for (const layer of wanted) {
+  if (['exthost', 'e2e'].includes(layer)) await settleReadme();
   for (const step of layers[layer]) {
     console.log(`\n━━ ${step.name} ━━`);
     const result = await run(step);
-    if (step.counts) {
-      const c = counts(result.output, step.counts);
-      total.pass += c.pass;
-      total.fail += c.fail + c.cancelled;
-      total.skipped += c.skipped;
-      summary.push(`${step.name} ${c.pass} passed, ${c.fail + c.cancelled} failed, ${c.skipped} skipped (${result.seconds.toFixed(1)} s)`);
-      if (result.code !== 0 && c.fail + c.cancelled === 0) total.fail++;
-    } else {
-      summary.push(`${step.name} ${result.code === 0 ? 'ok' : 'FAILED'} (${result.seconds.toFixed(1)} s)`);
-    }
-    if (result.code !== 0) {
-      failed = true;
-      if (!step.counts) break; // a failed build or type check makes the rest of the layer meaningless
-    }
+    account(step, result);
+    if (result.code !== 0 && !step.counts) break; // a failed build or type check makes the rest of the layer meaningless
   }
 }
+await settleReadme();
 stopServices();
+if (readme) fs.rmSync(readme.home, { recursive: true, force: true });
 console.log(`\n${summary.join('\n')}`);
 const counted = `${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`;
 const missed = total.skipped ? `; ${total.skipped} tests or suites did not run (services, code-server or root missing, each said why above); to run them: ${SERVICES_COMMAND}` : '';

@@ -2,8 +2,8 @@
 // repository's committed HEAD, a fresh HOME (so no code-server cache, no npm cache, no store), no
 // engine named, `npm ci && npm start`; then its URL in Chromium: the Stevedore view, the bundled
 // engine, the first example's findings, a build from the Explorer's context menu; then Ctrl-C.
-// Run by .ci/run before `npm test` (STEVEDORE_README_HOME keeps that HOME, whose code-server the
-// end-to-end tests then reuse); by hand: node --import tsx --test test/readme/firstCommand.test.ts
+// Run by `npm test` under STEVEDORE_TEST_README=1 (CI), beside the layers that need no VS Code, with
+// STEVEDORE_README_HOME kept so the later layers reuse its code-server; alone: node scripts/test.mjs readme
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

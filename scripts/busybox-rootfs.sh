@@ -19,7 +19,7 @@ mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root}
 chmod 1777 "$r/tmp"
 cp "$BUSYBOX" "$r/bin/busybox"
 for applet in $("$BUSYBOX" --list); do
-  [ "$applet" = busybox ] || ln -s busybox "$r/bin/$applet"
+  [ "$applet" = busybox ] || ln -s /bin/busybox "$r/bin/$applet"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$r/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"

@@ -89,6 +89,7 @@ let startedServices = false;
 const needsServices = wanted.some((w) => ['integration', 'exthost', 'e2e'].includes(w));
 if (needsServices && !fs.existsSync(servicesEnv) && canSetUp) {
   startedServices = setUp('test services (stopped again at the end)', 'test-services.sh', ['up']);
+  if (startedServices) process.env.STEVEDORE_SERVICES_OWNED = '1';
 }
 if (fs.existsSync(servicesEnv)) {
   for (const line of fs.readFileSync(servicesEnv, 'utf8').split('\n')) {

@@ -8,7 +8,7 @@ import { DaemonEngine } from '../../src/engine/daemon/daemonEngine';
 import type { BuildEvent, LogChunk, TerminalSession } from '../../src/engine/engine';
 import { isEngineError } from '../../src/engine/engine';
 import { testEngines } from '../support/engines';
-import { baseImage, buildFromText, servicesRequired, skipUnlessAvailable, uniqueName } from '../support/services';
+import { baseImage, buildFromText, servicesOwned, servicesRequired, skipUnlessAvailable, uniqueName } from '../support/services';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -215,8 +215,8 @@ for (const target of testEngines()) describe(`DaemonEngine container, image, net
 
   // Prunes remove what every user of the daemon left behind: on the shared daemon of a
   // development machine they would break other sessions' tests, so they run where the services
-  // are the run's own (CI, STEVEDORE_REQUIRE_SERVICES=1).
-  const ownDaemon = servicesRequired ? false : 'prunes run only against a daemon of this run alone (STEVEDORE_REQUIRE_SERVICES=1)';
+  // are the run's own (CI, STEVEDORE_REQUIRE_SERVICES=1, or started by this `npm test`).
+  const ownDaemon = servicesRequired || servicesOwned ? false : 'prunes run only against a daemon of this run alone (STEVEDORE_REQUIRE_SERVICES=1, or services that npm test starts itself)';
 
   test('prune stopped containers, dangling images, unused networks and volumes', { skip: ownDaemon }, async () => {
     const stopped = docker('create', baseImage(), 'true');

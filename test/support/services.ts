@@ -3,6 +3,9 @@ import { execFileSync } from 'node:child_process';
 /** Under CI a missing service fails the test instead of skipping it. */
 export const servicesRequired = process.env.STEVEDORE_REQUIRE_SERVICES === '1';
 
+/** The services were started by this `npm test` and are stopped after it: nobody else uses them. */
+export const servicesOwned = process.env.STEVEDORE_SERVICES_OWNED === '1';
+
 /**
  * For `describe(name, { skip: skipUnlessAvailable(...) })`: false when the service is there; the
  * reason (printed) when it is not; and under STEVEDORE_REQUIRE_SERVICES=1 a thrown error, so the

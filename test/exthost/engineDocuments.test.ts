@@ -30,7 +30,8 @@ suite("inspect documents and a container's files, through the workspace API", ()
     const entries = await vscode.workspace.fs.readDirectory(etc);
     assert.ok(entries.some(([name, type]) => name === 'passwd' && type === vscode.FileType.File));
     const passwd = await vscode.workspace.fs.readFile(etc.with({ path: '/etc/passwd' }));
-    assert.equal(Buffer.from(passwd).toString(), 'root:x:0:0:root:/root:/bin/sh\n');
+    // What the base image's /etc/passwd holds (test-services.sh makes it from scripts/busybox-rootfs.sh).
+    assert.equal(Buffer.from(passwd).toString(), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
     assert.equal((await vscode.workspace.fs.stat(etc)).type, vscode.FileType.Directory);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(etc.with({ path: '/etc/new' }), Buffer.from('x'))), /NoPermissions|permission/i);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(etc.with({ path: '/no/such' }))), /EntryNotFound/);

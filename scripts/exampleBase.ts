@@ -9,6 +9,16 @@ import { isEngineError, type Engine } from '../src/engine/engine';
 export const EXAMPLE_BASE = 'busybox:local';
 const ROOTFS_SCRIPT = path.join(__dirname, 'busybox-rootfs.sh');
 
+/** Writes the busybox-static root filesystem tar of scripts/busybox-rootfs.sh to `file`. */
+export function writeBusyboxRootfs(file: string): void {
+  const out = fs.openSync(file, 'w');
+  try {
+    execFileSync('bash', [ROOTFS_SCRIPT], { stdio: ['ignore', out, 'pipe'] });
+  } finally {
+    fs.closeSync(out);
+  }
+}
+
 /** Makes busybox:local from Debian's busybox-static unless the engine has it; says what it did. */
 export async function ensureExampleBase(engine: Engine): Promise<string> {
   try {
@@ -21,7 +31,7 @@ export async function ensureExampleBase(engine: Engine): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-base-'));
   try {
     const tar = path.join(dir, 'rootfs.tar');
-    execFileSync('bash', ['-c', `bash "$0" > "$1"`, ROOTFS_SCRIPT, tar], { stdio: ['ignore', 'ignore', 'pipe'] });
+    writeBusyboxRootfs(tar);
     await engine.importImage(tar, EXAMPLE_BASE, { command: ['/bin/sh'] });
     return `Base image ${EXAMPLE_BASE}: imported into the engine from Debian's busybox-static, for the examples.`;
   } catch (err) {

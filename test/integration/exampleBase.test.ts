@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ensureExampleBase } from '../../scripts/exampleBase';
+import { ensureExampleBase, writeBusyboxRootfs } from '../../scripts/exampleBase';
 import { CoreEngine } from '../../src/engine/core/coreEngine';
 import { DaemonEngine } from '../../src/engine/daemon/daemonEngine';
 import type { BuildEvent } from '../../src/engine/engine';
@@ -13,7 +12,6 @@ import { skipUnlessAvailable, uniqueName } from '../support/services';
 import { tempHome } from '../support/storeImages';
 
 const examples = path.resolve(__dirname, '../../examples');
-const rootfsTar = (file: string) => execFileSync('bash', ['-c', 'bash "$0" > "$1"', path.resolve(__dirname, '../../scripts/busybox-rootfs.sh'), file]);
 
 const busyboxMissing = () => (fs.existsSync('/bin/busybox') ? undefined : 'no /bin/busybox (apt-get install busybox-static)');
 
@@ -68,7 +66,7 @@ for (const target of testEngines()) describe(`Engine.importImage on the real ${t
   test('imported, listed under its name, runs its command', async () => {
     engine = new DaemonEngine(target.endpoint());
     const tar = path.join(home, 'rootfs.tar');
-    rootfsTar(tar);
+    writeBusyboxRootfs(tar);
     await engine.importImage(tar, ref, { command: ['/bin/sh'] });
     const inspected = await engine.inspectImage(ref);
     assert.deepEqual((inspected.raw as { Config?: { Cmd?: string[] } }).Config?.Cmd, ['/bin/sh']);

@@ -30,3 +30,20 @@ export function humanDuration(ms: number): string {
   if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
   return `${Math.floor(h / 24 / 365)} years`;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g;
+
+/**
+ * Text from outside (file names, image history, registry and engine messages, Dockerfile text) as
+ * it may reach a terminal or a notification: C0/C1 controls, DEL and line separators escaped as
+ * `\xNN` / `\uNNNN`, so none can move the cursor, recolour or fake a line. Tab and newline stay
+ * unless `oneLine`, which escapes newline too.
+ */
+export function printable(text: string, oneLine = false): string {
+  const escaped = text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return oneLine ? escaped.replace(/\n/g, '\\n') : escaped;
+}

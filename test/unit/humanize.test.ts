@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { humanDuration, humanSize } from '../../src/engine/humanize';
+import { humanDuration, humanSize, printable } from '../../src/engine/humanize';
 
 describe('sizes and durations as the docker CLI words them', () => {
   test('sizes: decimal units, three significant digits', () => {
@@ -26,5 +26,18 @@ describe('sizes and durations as the docker CLI words them', () => {
     assert.equal(humanDuration(20 * 86_400_000), '2 weeks');
     assert.equal(humanDuration(100 * 86_400_000), '3 months');
     assert.equal(humanDuration(800 * 86_400_000), '2 years');
+  });
+});
+
+describe('printable: outside text made safe for a terminal', () => {
+  test('escape, bell, carriage return, DEL and C1 controls are escaped; tab and newline kept', () => {
+    assert.equal(printable('ok\x1b[2K\rverified OK\x07'), 'ok\\x1b[2K\\x0dverified OK\\x07');
+    assert.equal(printable('a\tb\nc\x7f\x9b'), 'a\tb\nc\\x7f\\x9b');
+    assert.equal(printable('line\u2028sep'), 'line\\u2028sep');
+    assert.equal(printable('café 😀'), 'café 😀');
+  });
+
+  test('oneLine escapes newlines too', () => {
+    assert.equal(printable('a\nb', true), 'a\\nb');
   });
 });

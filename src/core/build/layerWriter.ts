@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import zlib from 'node:zlib';
 import { MediaType } from '../store/descriptor';
+import { recordDiffId } from '../store/imageVerification';
 import type { ImageStore } from '../store/imageStore';
 import type { TreeChanges } from './treeSnapshot';
 
@@ -52,7 +53,10 @@ export async function writeLayer(store: ImageStore, root: string, changes: TreeC
     throw err;
   }
   const { digest, size } = await stored;
-  return { digest, size, diffId: `sha256:${diffHash.digest('hex')}`, mediaType: MediaType.ociLayerGzip };
+  const diffId = `sha256:${diffHash.digest('hex')}`;
+  // Both hashes were computed here over the bytes written: the pair needs no second pass to verify.
+  await recordDiffId(store, digest, diffId);
+  return { digest, size, diffId, mediaType: MediaType.ociLayerGzip };
 }
 
 async function write(out: PassThrough, data: Buffer): Promise<void> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseDockerfile } from '../../dockerfile/dockerfileParser';
 import { keyValues, type DockerfileModel } from '../../dockerfile/model';
 import type { Instruction } from '../../dockerfile/syntax';
-import { applyLayer } from '../run/rootfs';
+import { applyImageLayer } from '../run/rootfs';
 import { resolveInRoot } from '../run/rootPath';
 import type { Platform } from '../store/descriptor';
 import type { ImageStore } from '../store/imageStore';
@@ -261,7 +261,7 @@ export class StageBuilder {
       this.ctx.emit({ kind: 'cached', step });
       created = hit.created;
       if (layer && s.rootfs) {
-        await applyLayer(s.rootfs, this.ctx.store.readBlob(layer.digest));
+        await applyImageLayer(this.ctx.store, s.rootfs, { blob: layer, diffId: layer.diffId });
         s.snapshot = await snapshotTree(s.rootfs);
       }
     } else {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { applyLayer } from '../run/rootfs';
+import { applyImageLayer } from '../run/rootfs';
 import type { Descriptor } from '../store/descriptor';
 import type { ImageStore } from '../store/imageStore';
 import type { ImageConfigFile } from './buildConfig';
@@ -62,7 +62,8 @@ async function removeStale(parent: string): Promise<void> {
 export async function materialize(state: StageState, store: ImageStore, workspace: BuildWorkspace): Promise<string> {
   if (state.rootfs) return state.rootfs;
   const dir = await workspace.newDir(`stage${state.index}`);
-  for (const layer of state.layers) await applyLayer(dir, store.readBlob(layer.digest));
+  const diffIds = state.config.rootfs.diff_ids;
+  for (const [i, blob] of state.layers.entries()) await applyImageLayer(store, dir, { blob, diffId: diffIds[i] });
   state.rootfs = dir;
   state.snapshot = await snapshotTree(dir);
   return dir;

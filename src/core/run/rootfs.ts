@@ -5,8 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { digestHex, type Descriptor } from '../store/descriptor';
 import type { ImageStore } from '../store/imageStore';
+import { checkImageManifest, configDiffIds, recordedDiffId, verifyingLayer } from '../store/imageVerification';
 import { StoreError } from '../store/storeErrors';
-import { applyLayer } from './layerApply';
+import { applyLayer, type ApplyOptions } from './layerApply';
 
 export { applyLayer, LayerRejectedError, type ApplyOptions } from './layerApply';
 
@@ -24,16 +25,39 @@ export interface MountedRootfs {
 interface LayerMeta {
   /** Directories marked opaque (`.wh..wh..opq`): overlayfs needs an xattr on them, which is not set here. */
   readonly opaqueDirs: string[];
+  /** The diffID the unpacked content was hashed to while it was unpacked. */
+  readonly verified: string;
+}
+
+export interface ImageLayer {
+  readonly diffId: string;
+  readonly blob: Descriptor;
+}
+
+/**
+ * Applies an image's layer onto `root`, checking its uncompressed content against `diffId` as it
+ * goes unless that pair was verified before. On a mismatch it throws DiffIdMismatchError after
+ * writing into `root`: the caller must discard `root` (every caller unpacks into a directory of its
+ * own making).
+ */
+export async function applyImageLayer(store: ImageStore, root: string, layer: ImageLayer, options: ApplyOptions = {}): Promise<{ opaqueDirs: string[] }> {
+  if (layer.blob.digest === layer.diffId || (await recordedDiffId(store, layer.blob.digest)) === layer.diffId) {
+    return applyLayer(root, store.readBlob(layer.blob.digest), options);
+  }
+  const checked = verifyingLayer(store, layer.blob, layer.diffId, `layer ${layer.blob.digest}`);
+  const result = await applyLayer(root, checked.chunks, options);
+  await checked.verify();
+  return result;
 }
 
 /** The diffIDs and layer blobs of an image, lowest first. */
-export async function imageLayers(store: ImageStore, manifest: Descriptor | string): Promise<{ diffId: string; blob: Descriptor }[]> {
+export async function imageLayers(store: ImageStore, manifest: Descriptor | string): Promise<ImageLayer[]> {
   const descriptor = typeof manifest === 'string' ? await store.resolve(manifest) : manifest;
   if (!descriptor) throw new StoreError(`no such image: ${typeof manifest === 'string' ? manifest : manifest.digest}`);
-  const { manifest: m } = await store.resolveManifest(descriptor);
-  const config = await store.readJson<{ rootfs?: { diff_ids?: string[] } }>(m.config.digest);
-  const diffIds = config.rootfs?.diff_ids ?? [];
-  if (diffIds.length !== m.layers.length) throw new StoreError(`image ${descriptor.digest}: the config lists ${diffIds.length} layers, the manifest ${m.layers.length}`);
+  const resolved = await store.resolveManifest(descriptor);
+  const where = `image ${descriptor.digest}`;
+  const m = checkImageManifest(resolved.manifest, where);
+  const diffIds = await configDiffIds(store, m, where);
   return m.layers.map((blob, i) => ({ diffId: diffIds[i], blob }));
 }
 
@@ -42,23 +66,31 @@ export function layersDir(store: ImageStore): string {
   return path.join(path.dirname(store.root), 'layers');
 }
 
+/** Where verified unpacked layers are kept, by diffID; anything else under layersDir is from an earlier version. */
+export function unpackedLayersDir(store: ImageStore): string {
+  return path.join(layersDir(store), 'sha256');
+}
+
 /**
- * One layer unpacked alone as an overlayfs lower dir, `<home>/layers/<diffID hex>/fs`, made once
- * (in a temp dir renamed into place, so a concurrent maker or a crash never leaves half a layer).
+ * One layer unpacked alone as an overlayfs lower dir, `<home>/layers/sha256/<diffID hex>/fs`, made
+ * once (in a temp dir renamed into place, so a concurrent maker or a crash never leaves half a
+ * layer) and only from content that hashed to that diffID while it was unpacked.
  */
-async function layerDir(store: ImageStore, layer: { diffId: string; blob: Descriptor }): Promise<{ dir: string; meta: LayerMeta }> {
-  const dir = path.join(layersDir(store), digestHex(layer.diffId));
+async function layerDir(store: ImageStore, layer: ImageLayer): Promise<{ dir: string; meta: LayerMeta }> {
+  const dir = path.join(unpackedLayersDir(store), digestHex(layer.diffId));
   const read = async () => ({ dir: path.join(dir, 'fs'), meta: JSON.parse(await fs.readFile(path.join(dir, 'meta.json'), 'utf8')) as LayerMeta });
   try {
-    return await read();
+    const found = await read();
+    if (found.meta.verified === layer.diffId) return found;
   } catch {
     // not unpacked yet
   }
   const temp = path.join(layersDir(store), `.tmp-${randomBytes(6).toString('hex')}`);
   await fs.mkdir(path.join(temp, 'fs'), { recursive: true });
+  await fs.mkdir(unpackedLayersDir(store), { recursive: true });
   try {
-    const { opaqueDirs } = await applyLayer(path.join(temp, 'fs'), store.readBlob(layer.blob.digest), { whiteouts: 'overlay' });
-    await fs.writeFile(path.join(temp, 'meta.json'), JSON.stringify({ opaqueDirs } satisfies LayerMeta));
+    const { opaqueDirs } = await applyImageLayer(store, path.join(temp, 'fs'), layer, { whiteouts: 'overlay' });
+    await fs.writeFile(path.join(temp, 'meta.json'), JSON.stringify({ opaqueDirs, verified: layer.diffId } satisfies LayerMeta));
     // Another process may have made it first: theirs is the same content.
     await fs.rename(temp, dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
@@ -91,7 +123,7 @@ export async function mountImageRootfs(store: ImageStore, manifest: Descriptor |
 
 async function mountOverlay(store: ImageStore, lowers: string[], target: { upper: string; work: string; merged: string }): Promise<MountedRootfs | undefined> {
   for (const dir of [target.upper, target.work, target.merged]) await fs.mkdir(dir, { recursive: true });
-  const base = layersDir(store);
+  const base = unpackedLayersDir(store);
   if (!lowers.length) {
     lowers = [path.join(base, 'empty')];
     await fs.mkdir(lowers[0], { recursive: true });
@@ -125,13 +157,13 @@ export async function isMountPoint(dir: string): Promise<boolean> {
 
 const COPIED = '.stevedore-rootfs-complete';
 
-async function copiedTree(store: ImageStore, layers: { diffId: string; blob: Descriptor }[], upper: string): Promise<MountedRootfs> {
+async function copiedTree(store: ImageStore, layers: ImageLayer[], upper: string): Promise<MountedRootfs> {
   const marker = path.join(path.dirname(path.resolve(upper)), COPIED);
   const done = await fs.access(marker).then(() => true, () => false);
   if (!done) {
     await fs.rm(upper, { recursive: true, force: true });
     await fs.mkdir(upper, { recursive: true });
-    for (const layer of layers) await applyLayer(upper, store.readBlob(layer.blob.digest));
+    for (const layer of layers) await applyImageLayer(store, upper, layer);
     await fs.writeFile(marker, '');
   }
   return { merged: upper, upper, overlay: false, release: () => Promise.resolve() };

@@ -7,6 +7,7 @@ import { syncDir, tempName, writeFileAtomic } from './atomicFile';
 import { openIngest, touch, type BlobIngest } from './blobIngest';
 import { digestHex, hostPlatform, isDigest, isIndexMediaType, REF_NAME, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './descriptor';
 import { reachableBlobs } from './imageGraph';
+import { verifyImage } from './imageVerification';
 import { IndexFile } from './imageIndex';
 import { offeredPlatforms, platformText, selectPlatform } from './platformSelection';
 import { stevedoreHome } from './storeHome';
@@ -202,7 +203,8 @@ export class ImageStore {
   }
 
   /**
-   * Names an image: `ref` (normalised here) now points at `manifest`, whose blobs must be stored. An
+   * Names an image: `ref` (normalised here) now points at `manifest`, whose blobs must be stored
+   * and whose layers must match their diffIDs (verifyImage; an image named before stays named). An
    * image the name pointed at before stays, untagged, when no other name is left on it (as Docker
    * leaves a dangling image).
    */
@@ -210,6 +212,7 @@ export class ImageStore {
     const name = normalizeRef(ref);
     if (!isDigest(manifest.digest)) throw new StoreError(`"${manifest.digest}" is not a sha256 digest`);
     const entry = { ...withoutName(manifest), annotations: { ...withoutName(manifest).annotations, [REF_NAME]: name } };
+    await verifyImage(this, manifest);
     await this.index.update(async (index) => {
       await this.assertComplete(manifest);
       const previous = index.manifests.filter((d) => d.annotations?.[REF_NAME] === name);
@@ -223,6 +226,7 @@ export class ImageStore {
 
   /** Keeps `manifest` in the index without a name (a loaded image with no tag), unless it has one already. */
   async keepUntagged(manifest: Descriptor): Promise<void> {
+    await verifyImage(this, manifest);
     await this.index.update(async (index) => {
       await this.assertComplete(manifest);
       if (!index.manifests.some((d) => d.digest === manifest.digest)) index.manifests.push(withoutName(manifest));

@@ -71,10 +71,10 @@ export function verifyingLayer(store: ImageStore, blob: Descriptor, diffId: stri
   };
 }
 
-/** Checks one layer blob against its diffID (a recorded verification counts), recording it. */
-async function verifyLayer(store: ImageStore, blob: Descriptor, diffId: string, where: string): Promise<void> {
+/** Checks one layer blob against its diffID (a recorded verification counts unless `recheck`), recording it. */
+async function verifyLayer(store: ImageStore, blob: Descriptor, diffId: string, where: string, recheck: boolean): Promise<void> {
   if (blob.digest === diffId) return; // an uncompressed layer: its digest, checked when stored, is its diffID
-  if ((await recordedDiffId(store, blob.digest)) === diffId) return;
+  if (!recheck && (await recordedDiffId(store, blob.digest)) === diffId) return;
   await verifyingLayer(store, blob, diffId, where).verify();
 }
 
@@ -114,14 +114,15 @@ export async function configDiffIds(store: ImageStore, manifest: ImageManifest, 
 /**
  * Verifies an image before it is named: every stored platform manifest (of an index) or the
  * manifest itself is well formed, its config is an image config, and each layer's uncompressed
- * content hashes to the config's diffID. Layers are hashed a few at a time.
+ * content hashes to the config's diffID. Layers are hashed a few at a time; `recheck` (fsck) hashes
+ * even those verified before.
  */
-export async function verifyImage(store: ImageStore, entry: Descriptor): Promise<void> {
+export async function verifyImage(store: ImageStore, entry: Descriptor, options: { recheck?: boolean } = {}): Promise<void> {
   const where = `image ${entry.digest}`;
   if (isIndexMediaType(entry.mediaType)) {
     const index = await readDocument<ImageIndex>(store, entry.digest, `${where}: the index`);
     if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests) || !index.manifests.every(isDescriptor)) throw new StoreError(`${where}: the index's manifests are not a list of descriptors`);
-    for (const m of index.manifests) if (await store.hasBlob(m.digest)) await verifyImage(store, m);
+    for (const m of index.manifests) if (await store.hasBlob(m.digest)) await verifyImage(store, m, options);
     return;
   }
   const manifest = checkImageManifest(await readDocument<unknown>(store, entry.digest, `${where}: the manifest`), where);
@@ -130,7 +131,7 @@ export async function verifyImage(store: ImageStore, entry: Descriptor): Promise
   const worker = async () => {
     while (next < manifest.layers.length) {
       const i = next++;
-      await verifyLayer(store, manifest.layers[i], diffIds[i], where);
+      await verifyLayer(store, manifest.layers[i], diffIds[i], where, options.recheck === true);
     }
   };
   await Promise.all([worker(), worker()]);

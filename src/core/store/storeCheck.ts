@@ -3,12 +3,15 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomicFile';
+import { REF_NAME } from './descriptor';
 import { reachableBlobs } from './imageGraph';
 import type { ImageStore } from './imageStore';
+import { verifyImage } from './imageVerification';
 import { ingestFiles } from './ingestFiles';
+import { BlobNotFoundError, StoreError } from './storeErrors';
 
 export interface CheckProblem {
-  readonly kind: 'corrupt-blob' | 'stray-file' | 'missing-blob' | 'bad-index' | 'no-layout-file';
+  readonly kind: 'corrupt-blob' | 'stray-file' | 'missing-blob' | 'bad-index' | 'no-layout-file' | 'unverified-image';
   /** The file or digest concerned. */
   readonly subject: string;
   readonly detail: string;
@@ -72,11 +75,49 @@ export async function checkStore(store: ImageStore, options: { repair?: boolean 
   } catch (err) {
     problems.push({ kind: 'bad-index', subject: path.join(store.root, 'index.json'), detail: (err as Error).message, repaired: false });
   }
+  await checkImages(store, repair, problems);
   const leftovers: CheckResult['leftovers'] = [];
   for (const f of await ingestFiles(store.ingestDir)) {
     if (f.active) continue;
     if (repair) await fs.rm(f.path, { force: true });
     leftovers.push({ path: f.path, kind: f.kind, size: f.size, removed: repair });
   }
+  await legacyLayerCaches(store, repair, leftovers);
   return { clean: problems.every((p) => p.repaired), blobsChecked, bytesChecked, problems, leftovers };
+}
+
+/**
+ * Every named image is verified again, layers hashed uncompressed against their diffIDs (an
+ * earlier version named images without this check). Repair removes a lying image's names.
+ */
+async function checkImages(store: ImageStore, repair: boolean, problems: CheckProblem[]): Promise<void> {
+  const entries = await store.entries().catch(() => []);
+  for (const entry of entries) {
+    const name = entry.annotations?.[REF_NAME] ?? entry.digest;
+    try {
+      await verifyImage(store, entry, { recheck: true });
+    } catch (err) {
+      if (err instanceof BlobNotFoundError || !(err instanceof StoreError)) continue; // reported as a missing blob above
+      if (repair) await store.untag(name).catch(() => undefined);
+      problems.push({ kind: 'unverified-image', subject: name, detail: err.message, repaired: repair && entry.annotations?.[REF_NAME] !== undefined });
+    }
+  }
+}
+
+/**
+ * Unpacked layers live in `<home>/layers/sha256/<diffID>`, made only from verified content; any
+ * other directory there was made by an earlier version from an unverified diffID (or is a crashed
+ * unpack's temp dir). Repair removes those no mounted container uses.
+ */
+async function legacyLayerCaches(store: ImageStore, repair: boolean, leftovers: CheckResult['leftovers']): Promise<void> {
+  const dir = path.join(path.dirname(store.root), 'layers');
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const mounts = await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  for (const name of names) {
+    if (name === 'sha256' || name === 'empty') continue;
+    const file = path.join(dir, name);
+    const inUse = mounts.includes(name);
+    if (repair && !inUse) await fs.rm(file, { recursive: true, force: true });
+    leftovers.push({ path: file, kind: name.startsWith('.tmp-') ? 'unpack-temp' : 'unverified-layer-cache', size: 0, removed: repair && !inUse });
+  }
 }

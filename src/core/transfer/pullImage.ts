@@ -4,6 +4,7 @@ import { defaultPullPlatform } from '../registry/platform';
 import type { RegistryClient } from '../registry/registryClient';
 import { RegistryError } from '../registry/registryError';
 import type { ImageStore } from '../store/imageStore';
+import { checkImageManifest } from '../store/imageVerification';
 import { boundedEach, type ProgressListener, shortDigest } from './transferProgress';
 
 const WRITE_SIZE = 1 << 20;
@@ -31,14 +32,14 @@ export interface PullResult {
 /**
  * `docker pull` into the core store: the manifest for the platform, then config and layers in
  * parallel (each written through a verified ingest that resumes an interrupted one), then the
- * manifest (and index), then the tag. Blobs land before anything that names them, so a kill at
+ * manifest (and index), then the tag, which verifies each layer against its diffID. Blobs land before anything that names them, so a kill at
  * any point leaves a consistent store.
  */
 export async function pullImage(client: RegistryClient, store: ImageStore, reference: ImageReference, opts: PullOptions = {}): Promise<PullResult> {
   const ref = withDefaultTag(reference);
   const platform = opts.platform ?? defaultPullPlatform();
   const resolved = await client.resolvePlatformManifest(ref, platform);
-  const { manifest } = resolved;
+  const manifest = checkImageManifest(resolved.manifest, `${formatReference(ref)} (manifest ${resolved.descriptor.digest})`);
   const blobs = [manifest.config, ...manifest.layers];
   for (const layer of manifest.layers) opts.onProgress?.({ id: shortDigest(layer.digest), status: 'Waiting', total: layer.size });
   await boundedEach(blobs, opts.concurrency ?? 3, (blob) => fetchBlob(client, store, ref, blob, opts));

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { MediaType } from '../../../src/core/store/descriptor';
-import { assertClean, assertFsckClean, assertRefused, NOBODY, runCli, userDir, usersMissing, type AsUser } from '../../support/hostile';
+import { assertClean, assertFsckClean, assertRefused, NOBODY, runCli, runCliAsync, userDir, usersMissing, type AsUser } from '../../support/hostile';
 import { plainRegistry, registriesMissing } from '../../support/registry';
 import { baseImage, docker, dockerMissing, skipUnlessAvailable, uniqueName } from '../../support/services';
 import { makeTar, sha256 } from '../../support/tarBuilder';
@@ -130,6 +132,35 @@ describe('hostile images: a layer is believed only after it hashes to its diffID
       baseRunsClean(user);
     });
   }
+
+  test('a config that is not JSON, a manifest whose layers are not a list: pull refuses, nothing is named', async () => {
+    const repository = uniqueName('notjson');
+    const config = Buffer.from('S3cr3t? no: this is not JSON {');
+    const notJson = rawImage([], []);
+    notJson.blobs.clear();
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: digestOf(config), size: config.length }, layers: [] }));
+    await push({ blobs: new Map([[digestOf(config), config], [digestOf(manifest), manifest]]), manifest }, repository, '1');
+    const r = core('root', ['pull', `${plainRegistry()}/${repository}:1`], { timeoutMs: 60_000 });
+    assertRefused(r, /the config sha256:[0-9a-f]{64} is not JSON/);
+    listsNoEvil('root');
+
+    // The registry above checks manifests it is given; this one sends whatever it likes.
+    const lying = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: digestOf(config), size: config.length }, layers: 5 }));
+    const server = http.createServer((req, res) => {
+      const manifestAsked = req.url?.startsWith('/v2/lying/manifests/');
+      res.statusCode = req.url === '/v2/' || manifestAsked ? 200 : 404;
+      if (manifestAsked) res.setHeader('content-type', MediaType.ociManifest);
+      res.end(manifestAsked ? lying : '{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const pulled = await runCliAsync('root', home('root'), ['pull', `127.0.0.1:${port}/lying:1`], { timeoutMs: 30_000, env: { STEVEDORE_ENGINE: 'core' } });
+      assertRefused(pulled, /lying:1 \(manifest sha256:[0-9a-f]{64}\): the manifest's layers are not a list of descriptors/);
+    } finally {
+      server.close();
+    }
+  });
 
   test('root: a layer cache an earlier version poisoned (unpacked under the claimed diffID) is never used', () => {
     const h = home('root');

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { once } from 'node:events';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { layerTarChunks } from '../run/layerStream';
 import { writeFileAtomic } from './atomicFile';
 import { digestHex, isDigest, isIndexMediaType, type Descriptor, type ImageIndex, type ImageManifest } from './descriptor';
@@ -67,6 +69,33 @@ export function verifyingLayer(store: ImageStore, blob: Descriptor, diffId: stri
       const actual = `sha256:${hash.digest('hex')}`;
       if (actual !== diffId) throw new DiffIdMismatchError(blob.digest, diffId, actual, where);
       await recordDiffId(store, blob.digest, diffId);
+    },
+  };
+}
+
+/**
+ * The uncompressed digest of a layer computed from its compressed bytes as they arrive (a pull):
+ * one pass over the network's bytes, inflated on zlib's threads while the next ones download.
+ * `digest()` is undefined when the bytes are not a layer this can read (verifyImage then says why).
+ */
+export function layerDigester(): { write(chunk: Buffer): Promise<void>; digest(): Promise<string | undefined> } {
+  const input = new PassThrough({ highWaterMark: 4 << 20 });
+  const hash = createHash('sha256');
+  let failed = false;
+  const done = (async () => {
+    for await (const chunk of layerTarChunks(input)) hash.update(chunk);
+  })().catch(() => {
+    failed = true;
+  });
+  return {
+    write: async (chunk) => {
+      if (failed || input.write(chunk)) return;
+      await Promise.race([once(input, 'drain'), done]);
+    },
+    digest: async () => {
+      input.end();
+      await done;
+      return failed ? undefined : `sha256:${hash.digest('hex')}`;
     },
   };
 }

@@ -4,7 +4,7 @@ import { defaultPullPlatform } from '../registry/platform';
 import type { RegistryClient } from '../registry/registryClient';
 import { RegistryError } from '../registry/registryError';
 import type { ImageStore } from '../store/imageStore';
-import { checkImageManifest } from '../store/imageVerification';
+import { checkImageManifest, layerDigester, recordDiffId } from '../store/imageVerification';
 import { boundedEach, type ProgressListener, shortDigest } from './transferProgress';
 
 const WRITE_SIZE = 1 << 20;
@@ -42,7 +42,8 @@ export async function pullImage(client: RegistryClient, store: ImageStore, refer
   const manifest = checkImageManifest(resolved.manifest, `${formatReference(ref)} (manifest ${resolved.descriptor.digest})`);
   const blobs = [manifest.config, ...manifest.layers];
   for (const layer of manifest.layers) opts.onProgress?.({ id: shortDigest(layer.digest), status: 'Waiting', total: layer.size });
-  await boundedEach(blobs, opts.concurrency ?? 3, (blob) => fetchBlob(client, store, ref, blob, opts));
+  const layers = new Set(manifest.layers.map((l) => l.digest));
+  await boundedEach(blobs, opts.concurrency ?? 3, (blob) => fetchBlob(client, store, ref, blob, opts, layers.has(blob.digest)));
   await store.writeBlob(resolved.bytes, { digest: resolved.descriptor.digest, size: resolved.descriptor.size });
   let named: Descriptor = { mediaType: resolved.descriptor.mediaType, digest: resolved.descriptor.digest, size: resolved.descriptor.size };
   // An index is kept as the name only when pulled for this host: the store lists an index through its host entry.
@@ -57,13 +58,15 @@ export async function pullImage(client: RegistryClient, store: ImageStore, refer
   return { ref: name, descriptor: named, manifest: resolved.descriptor, id: manifest.config.digest };
 }
 
-async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageReference, blob: Descriptor, opts: PullOptions): Promise<void> {
+async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageReference, blob: Descriptor, opts: PullOptions, layer: boolean): Promise<void> {
   const id = shortDigest(blob.digest);
   const report = (status: 'Downloading' | 'Verifying' | 'Download complete' | 'Already exists', current?: number) => opts.onProgress?.({ id, status, current, total: blob.size });
   if (await store.hasBlob(blob.digest)) return report('Already exists');
   const ingest = await store.ingest({ digest: blob.digest, size: blob.size });
   if (ingest.complete) return report('Already exists');
   let current = ingest.offset;
+  // A layer downloaded whole is hashed uncompressed on the way, so naming the image needs no second pass.
+  const digester = layer && current === 0 ? layerDigester() : undefined;
   // Chunks from the socket are small; the disk gets them in pieces of about a megabyte, one piece
   // being written while the next arrives.
   let pending: Buffer[] = [];
@@ -75,7 +78,7 @@ async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageR
     const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingSize);
     pending = [];
     pendingSize = 0;
-    writing = ingest.write(piece);
+    writing = Promise.all([ingest.write(piece), digester?.write(piece)]).then(() => undefined);
     writing.catch(() => undefined); // reported by the next flush's await, not as an unhandled rejection
   };
   try {
@@ -94,6 +97,7 @@ async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageR
       await writing;
     }
   } catch (err) {
+    void digester?.digest();
     if (err instanceof RegistryError && err.reason === 'digest-mismatch') {
       // Bytes that failed verification must not be resumed from: committing checks them and drops the partial.
       await ingest.commit().catch(() => undefined);
@@ -105,10 +109,14 @@ async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageR
     throw err;
   }
   report('Verifying', current);
+  const uncompressed = digester?.digest();
   try {
     await ingest.commit();
   } catch (err) {
+    await uncompressed;
     throw new RegistryError('digest-mismatch', `${repo.domain}/${repo.path}@${blob.digest} from the registry: ${(err as Error).message}`);
   }
+  const diffId = await uncompressed;
+  if (diffId) await recordDiffId(store, blob.digest, diffId);
   report('Download complete', current);
 }

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ArchiveContents } from '../layers/archiveContents';
 import { detectCompression } from '../layers/layerIndexer';
 import { openArchiveContents, rangeHead, rangeStream } from './archiveFiles';
-import { CONTAINERD_NAME, digestHex, isIndexMediaType, MediaType, REF_NAME, type Descriptor, type ImageIndex, type ImageManifest } from './descriptor';
+import { CONTAINERD_NAME, digestHex, isDigest, isIndexMediaType, MediaType, REF_NAME, type Descriptor, type ImageIndex, type ImageManifest } from './descriptor';
 import { normalizeRef, type ImageStore } from './imageStore';
+import { checkImageManifest, isDescriptor } from './imageVerification';
 import { StoreError } from './storeErrors';
 
 export interface LoadedImage {
@@ -39,11 +40,20 @@ export async function loadArchive(store: ImageStore, file: string): Promise<Load
 }
 
 async function archiveJson<T>(contents: ArchiveContents, name: string): Promise<T> {
+  const bytes = await contents.read(name).catch((err: Error) => {
+    throw new StoreError(err.message);
+  });
   try {
-    return JSON.parse((await contents.read(name)).toString('utf8')) as T;
-  } catch (err) {
-    throw new StoreError(`${name} in the archive is unreadable: ${(err as Error).message}`);
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch {
+    // The parser's message quotes the text, which is the archive's to keep.
+    throw new StoreError(`${name} in the archive is not JSON`);
   }
+}
+
+function checkIndex(index: ImageIndex, where: string): Descriptor[] {
+  if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests) || !index.manifests.every(isDescriptor)) throw new StoreError(`${where} does not list its images as descriptors`);
+  return index.manifests;
 }
 
 const blobEntry = (digest: string) => `blobs/sha256/${digestHex(digest)}`;
@@ -61,13 +71,12 @@ async function copyTree(store: ImageStore, contents: ArchiveContents, d: Descrip
   if (depth > 4) throw new StoreError('the archive nests image indexes too deeply');
   if (isIndexMediaType(d.mediaType)) {
     const index = await archiveJson<ImageIndex>(contents, blobEntry(d.digest));
-    for (const child of index.manifests ?? []) {
+    for (const child of checkIndex(index, `index ${d.digest} in the archive`)) {
       // A multi-platform image saved with some platforms only: the others are left out, as containerd does.
       if (contents.has(blobEntry(child.digest))) await copyTree(store, contents, child, depth + 1);
     }
   } else {
-    const manifest = await archiveJson<ImageManifest>(contents, blobEntry(d.digest));
-    if (!manifest.config || !Array.isArray(manifest.layers)) throw new StoreError(`manifest ${d.digest} in the archive has no config or layers`);
+    const manifest = checkImageManifest(await archiveJson<unknown>(contents, blobEntry(d.digest)), `manifest ${d.digest} in the archive`);
     await copyBlob(store, contents, manifest.config);
     for (const layer of manifest.layers) await copyBlob(store, contents, layer);
   }
@@ -93,10 +102,10 @@ function ociName(d: Descriptor): string | undefined {
 }
 
 async function loadOciLayout(store: ImageStore, contents: ArchiveContents): Promise<LoadedImage[]> {
-  const index = await archiveJson<ImageIndex>(contents, 'index.json');
-  if (!Array.isArray(index.manifests) || !index.manifests.length) throw new StoreError('index.json in the archive lists no image');
+  const manifests = checkIndex(await archiveJson<ImageIndex>(contents, 'index.json'), 'index.json in the archive');
+  if (!manifests.length) throw new StoreError('index.json in the archive lists no image');
   const byDigest = new Map<string, LoadedImage>();
-  for (const d of index.manifests) {
+  for (const d of manifests) {
     let image = byDigest.get(d.digest);
     if (!image) {
       await copyTree(store, contents, d);
@@ -127,19 +136,21 @@ async function loadLegacy(store: ImageStore, contents: ArchiveContents): Promise
     if (typeof entry?.Config !== 'string' || !Array.isArray(entry.Layers) || !entry.Layers.every((l) => typeof l === 'string')) {
       throw new StoreError('manifest.json in the archive has an entry without Config or Layers');
     }
-    const configBytes = await contents.read(entry.Config);
+    const configBytes = await contents.read(entry.Config).catch((err: Error) => {
+      throw new StoreError(err.message);
+    });
     const configDigest = `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
     const named = /([a-f0-9]{64})(?:\.json)?$/.exec(entry.Config)?.[1];
     if (named && `sha256:${named}` !== configDigest) throw new StoreError(`the image config ${entry.Config} in the archive does not match its name (it hashes to ${configDigest})`);
-    let config: { rootfs?: { diff_ids?: unknown } };
+    let config: { rootfs?: { diff_ids?: unknown } } | null;
     try {
       config = JSON.parse(configBytes.toString('utf8')) as typeof config;
     } catch {
       throw new StoreError(`the image config ${entry.Config} in the archive is not JSON`);
     }
-    const diffIds = config.rootfs?.diff_ids;
-    if (!Array.isArray(diffIds) || diffIds.length !== entry.Layers.length) {
-      throw new StoreError(`manifest.json lists ${entry.Layers.length} layers for ${entry.Config}, but its config has ${Array.isArray(diffIds) ? diffIds.length : 'no'} diff_ids`);
+    const diffIds: unknown = typeof config === 'object' && config !== null ? config.rootfs?.diff_ids : undefined;
+    if (!Array.isArray(diffIds) || !diffIds.every((d): d is string => typeof d === 'string' && isDigest(d)) || diffIds.length !== entry.Layers.length) {
+      throw new StoreError(`manifest.json lists ${entry.Layers.length} layers for ${entry.Config}, but its config has ${Array.isArray(diffIds) ? diffIds.length : 'no'} sha256 diff_ids`);
     }
     const layers: Descriptor[] = [];
     for (const [i, name] of (entry.Layers).entries()) {
@@ -152,8 +163,8 @@ async function loadLegacy(store: ImageStore, contents: ArchiveContents): Promise
         layers.push({ mediaType: MediaType.ociLayerGzip, ...written });
       } else {
         // An uncompressed layer's digest is its diffID: writing it verifies it against the config.
-        await store.writeBlob(rangeStream(range), { digest: String(diffIds[i]), size: range.length });
-        layers.push({ mediaType: MediaType.ociLayer, digest: String(diffIds[i]), size: range.length });
+        await store.writeBlob(rangeStream(range), { digest: diffIds[i], size: range.length });
+        layers.push({ mediaType: MediaType.ociLayer, digest: diffIds[i], size: range.length });
       }
     }
     await store.writeBlob(configBytes, { digest: configDigest, size: configBytes.length });

@@ -107,7 +107,8 @@ async function verifyLayer(store: ImageStore, blob: Descriptor, diffId: string, 
   await verifyingLayer(store, blob, diffId, where).verify();
 }
 
-function isDescriptor(value: unknown): value is Descriptor {
+/** A sha256 content descriptor with a media type and a size. */
+export function isDescriptor(value: unknown): value is Descriptor {
   const d = value as Descriptor;
   return typeof d === 'object' && d !== null && typeof d.mediaType === 'string' && typeof d.digest === 'string' && isDigest(d.digest) && Number.isSafeInteger(d.size) && d.size >= 0;
 }
@@ -150,7 +151,7 @@ export async function verifyImage(store: ImageStore, entry: Descriptor, options:
   const where = `image ${entry.digest}`;
   if (isIndexMediaType(entry.mediaType)) {
     const index = await readDocument<ImageIndex>(store, entry.digest, `${where}: the index`);
-    if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests) || !index.manifests.every(isDescriptor)) throw new StoreError(`${where}: the index's manifests are not a list of descriptors`);
+    if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests) || !index.manifests.every(isDescriptor)) throw new StoreError(`${where}: the index does not list its images as descriptors`);
     for (const m of index.manifests) if (await store.hasBlob(m.digest)) await verifyImage(store, m, options);
     return;
   }

@@ -7,6 +7,7 @@ import { digestHex, type Descriptor } from '../store/descriptor';
 import type { ImageStore } from '../store/imageStore';
 import { StoreError } from '../store/storeErrors';
 import { applyLayer } from './layerApply';
+import { removeTree } from './removeTree';
 
 export { applyLayer, LayerRejectedError, type ApplyOptions } from './layerApply';
 
@@ -129,7 +130,7 @@ async function copiedTree(store: ImageStore, layers: { diffId: string; blob: Des
   const marker = path.join(path.dirname(path.resolve(upper)), COPIED);
   const done = await fs.access(marker).then(() => true, () => false);
   if (!done) {
-    await fs.rm(upper, { recursive: true, force: true });
+    await removeTree(upper);
     await fs.mkdir(upper, { recursive: true });
     for (const layer of layers) await applyLayer(upper, store.readBlob(layer.blob.digest));
     await fs.writeFile(marker, '');

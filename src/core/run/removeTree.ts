@@ -4,9 +4,9 @@ import fs from 'node:fs/promises';
  * Deletes `target` and everything under it. An image's or a container's tree may hold
  * directories its owner cannot list or empty (`chmod 000 /d`, a 0555 /usr/bin), where `rm -rf` by
  * that owner fails; unless running as root (whom modes do not hold back), every directory gets
- * u+rwx first, as Podman does. The trees removed are this user's own stopped containers' and
- * layers', so the walk never changes another user's file. It runs before the removal, not after
- * a failed one: fs.rm removes siblings in parallel and fails before those end.
+ * u+rwx first. The trees removed are this user's own stopped containers' and layers', so the walk
+ * never changes another user's file. It runs before the removal, not after a failed one: fs.rm
+ * removes siblings in parallel and fails before those end.
  */
 export async function removeTree(target: string): Promise<void> {
   if (process.getuid && process.getuid() !== 0) await openForRemoval(target);

@@ -130,11 +130,15 @@ describe('hostile: setuid files through the store, and removing what containers 
       }
     });
 
-    test(`${user}: rm of a container holding a 0000 directory removes its files, then frees its name`, () => {
+    test(`${user}: rm of a container holding 0000 directories removes its files, then frees its name`, () => {
       const { dir: home, cleanup } = userDir(user);
       try {
         assertOk(core(user, home, ['load', '-i', baseArchive]));
-        assertOk(core(user, home, ['run', '--name', 'locked', baseImage(), 'sh', '-c', 'mkdir -p /d/e && chmod 000 /d']));
+        // A 0000 dir holding another one, whose name is not UTF-8 (the walk must still find it).
+        assertOk(core(user, home, ['run', '--name', 'locked', baseImage(), 'sh', '-c', 'n="/d/e/caf$(printf \'\\351\')" && mkdir -p "$n/g" && chmod 000 "$n" /d']));
+        const d = path.join(home, 'containers', containerIds(home)[0], 'upper', 'd');
+        assert.equal(mode(d), 0, 'the container left a 0000 /d');
+        assert.deepEqual(fs.readdirSync(path.join(d, 'e'), { encoding: 'buffer' }), [Buffer.from('caf\xe9', 'latin1')]);
         assertOk(core(user, home, ['rm', 'locked']));
         const ps = core(user, home, ['ps', '-a']);
         assertOk(ps);

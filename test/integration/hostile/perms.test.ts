@@ -130,6 +130,21 @@ describe('hostile: setuid files through the store, and removing what containers 
       }
     });
 
+    test(`${user}: a store path that is a file, or runs through one, is refused in words, not ENOTDIR`, () => {
+      const { dir, cleanup } = userDir(user);
+      try {
+        const file = path.join(dir, 'file');
+        fs.writeFileSync(file, 'x');
+        fs.chownSync(file, UID[user], UID[user]);
+        const env = (home: string) => ({ env: { STEVEDORE_ENGINE: 'core', STEVEDORE_HOME: home, TMPDIR: dir }, timeoutMs: 30_000 });
+        assertRefused(runCli(user, dir, ['images'], env(file)), new RegExp(`^stevedore: the store directory ${file} is not a directory; move it away or set STEVEDORE_HOME to a directory of your own$`, 'm'));
+        assertRefused(runCli(user, dir, ['images'], env(path.join(file, 'store'))), new RegExp(`^stevedore: cannot create the store directory ${file}/store: a parent is not a directory; set STEVEDORE_HOME to a directory of your own$`, 'm'));
+        assert.equal(fs.readFileSync(file, 'utf8'), 'x');
+      } finally {
+        cleanup();
+      }
+    });
+
     test(`${user}: rm of a container holding 0000 directories removes its files, then frees its name`, () => {
       const { dir: home, cleanup } = userDir(user);
       try {

@@ -16,8 +16,8 @@ import { sandboxExecArgv, sandboxSupport, spawnInSandbox, type SandboxSpec } fro
 export type RunnerErrorReason = 'notFound' | 'conflict' | 'failed' | 'unavailable';
 
 export class RunnerError extends Error {
-  constructor(message: string, readonly reason: RunnerErrorReason) {
-    super(message);
+  constructor(message: string, readonly reason: RunnerErrorReason, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'RunnerError';
   }
 }
@@ -212,7 +212,11 @@ export class ContainerRunner {
       await this.waitStopped(record.paths, 10_000);
     }
     for (let i = 0; i < 100 && (await isSupervisorAlive(record.state.supervisorPid, record.paths.dir)); i++) await sleep(50);
-    await removeContainerFiles(this.home, record.paths, record.config);
+    try {
+      await removeContainerFiles(this.home, record.paths, record.config);
+    } catch (err) {
+      throw new RunnerError(`Error removing container ${record.config.name}: ${(err as Error).message}; it stays listed as dead until "stevedore rm" succeeds`, 'failed', { cause: err });
+    }
     this.event('destroy', record.config);
   }
 

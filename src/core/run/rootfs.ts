@@ -8,6 +8,7 @@ import type { ImageStore } from '../store/imageStore';
 import { checkImageManifest, configDiffIds, recordedDiffId, verifyingLayer } from '../store/imageVerification';
 import { StoreError } from '../store/storeErrors';
 import { applyLayer, type ApplyOptions } from './layerApply';
+import { removeTree } from './removeTree';
 
 export { applyLayer, LayerRejectedError, type ApplyOptions } from './layerApply';
 
@@ -161,7 +162,7 @@ async function copiedTree(store: ImageStore, layers: ImageLayer[], upper: string
   const marker = path.join(path.dirname(path.resolve(upper)), COPIED);
   const done = await fs.access(marker).then(() => true, () => false);
   if (!done) {
-    await fs.rm(upper, { recursive: true, force: true });
+    await removeTree(upper);
     await fs.mkdir(upper, { recursive: true });
     for (const layer of layers) await applyImageLayer(store, upper, layer);
     await fs.writeFile(marker, '');

@@ -10,7 +10,7 @@ import { reachableBlobs } from './imageGraph';
 import { verifyImage } from './imageVerification';
 import { IndexFile } from './imageIndex';
 import { offeredPlatforms, platformText, selectPlatform } from './platformSelection';
-import { stevedoreHome } from './storeHome';
+import { openPrivateHome, stevedoreHome } from './storeHome';
 import { BlobNotFoundError, DigestMismatchError, StoreError } from './storeErrors';
 
 export type { BlobIngest } from './blobIngest';
@@ -70,9 +70,10 @@ export class ImageStore {
     this.index = new IndexFile(root, this.ingestDir);
   }
 
-  /** Opens the store under `home` (default stevedoreHome()), creating the layout if absent. */
-  static async open(home?: string): Promise<ImageStore> {
-    const store = new ImageStore(path.join(home ?? stevedoreHome(), 'images'));
+  /** Opens the store under `home` (default stevedoreHome()), creating the layout if absent; the home is made private (see openPrivateHome). */
+  static async open(home = stevedoreHome()): Promise<ImageStore> {
+    await openPrivateHome(home);
+    const store = new ImageStore(path.join(home, 'images'));
     await fs.mkdir(store.blobsDir, { recursive: true });
     await fs.mkdir(store.ingestDir, { recursive: true });
     const layout = path.join(store.root, 'oci-layout');

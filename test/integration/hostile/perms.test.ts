@@ -72,7 +72,7 @@ describe('hostile: setuid files through the store, and removing what containers 
         const container = path.join(home, 'containers', id);
         // Root gets an overlay over the unpacked layers; rootless, a copied tree in upper.
         const files = user === 'root'
-          ? [...fs.readdirSync(path.join(home, 'layers')).map((l) => path.join(home, 'layers', l, 'fs/bin/suid')).filter((f) => fs.existsSync(f)), path.join(container, 'merged/bin/suid'), path.join(container, 'upper/up-suid')]
+          ? [...fs.readdirSync(path.join(home, 'layers', 'sha256')).map((l) => path.join(home, 'layers', 'sha256', l, 'fs/bin/suid')).filter((f) => fs.existsSync(f)), path.join(container, 'merged/bin/suid'), path.join(container, 'upper/up-suid')]
           : [path.join(container, 'upper/bin/suid'), path.join(container, 'upper/up-suid')];
         await waitFor('the container made /up-suid', () => fs.existsSync(files.at(-1)!) && (mode(files.at(-1)!) & 0o4000) !== 0);
         assert.equal(files.length, user === 'root' ? 3 : 2);

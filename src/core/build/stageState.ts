@@ -36,6 +36,7 @@ export class BuildWorkspace {
   static async create(home: string): Promise<BuildWorkspace> {
     const parent = buildDir(home);
     await fs.mkdir(parent, { recursive: true });
+    for (const dead of await deadWorkspaces(home)) await fs.rm(dead.path, { recursive: true, force: true }).catch(() => undefined);
     const dir = path.join(parent, `${Date.now()}-${randomBytes(4).toString('hex')}`);
     const lock = await acquireLock(`${dir}${LOCK}`);
     if (!lock) throw new Error(`cannot lock the build workspace ${dir}`);

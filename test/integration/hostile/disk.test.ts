@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -123,6 +123,39 @@ describe('hostile input: disk space, temporaries, fsck/gc, killed builds', { ski
       assertFsckClean(user, home);
     });
   }
+
+  test('SIGTERM and SIGINT while an archive is spooled remove the spool; one left by kill -9 is removed by the next spool', async () => {
+    const tmp = fs.mkdtempSync(path.join(mount, 'spool-'));
+    const half = zlib.gzipSync(makeTar([{ path: 'big', content: Buffer.alloc(4 << 20, 1) }])).subarray(0, 2048);
+    const script = `
+      const { SpooledArchive } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/core/layers/spooledArchive.ts'))});
+      setInterval(() => undefined, 1000);
+      SpooledArchive.spool((async function* () { yield Buffer.from(${JSON.stringify(half.toString('base64'))}, 'base64'); await new Promise(() => undefined); })());`;
+    const spools = () => fs.readdirSync(tmp).filter((n) => n.startsWith('stevedore-spool-'));
+    const interrupted = async (signal: NodeJS.Signals): Promise<NodeJS.Signals | null> => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' });
+      const ended = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+      const deadline = Date.now() + 20_000;
+      const own = () => spools().some((n) => n.startsWith(`stevedore-spool-${child.pid}-`));
+      while (!own() && Date.now() < deadline) await sleep(20);
+      assert.ok(own(), 'the spool was made');
+      child.kill(signal);
+      return ended;
+    };
+    try {
+      assert.equal(await interrupted('SIGTERM'), 'SIGTERM', 'it dies of the signal, as without the handler');
+      assert.deepEqual(spools(), []);
+      assert.equal(await interrupted('SIGINT'), 'SIGINT');
+      assert.deepEqual(spools(), []);
+      assert.equal(await interrupted('SIGKILL'), 'SIGKILL');
+      assert.equal(spools().length, 1, 'nothing runs on SIGKILL');
+      const killed = spools()[0];
+      assert.equal(await interrupted('SIGTERM'), 'SIGTERM');
+      assert.ok(!spools().includes(killed), 'the next spool removed the killed one\'s');
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 
   for (const user of USERS) {
     test(`a registry declaring a 1 TB layer: refused before the download, naming the blob and both sizes (${user})`, async () => {

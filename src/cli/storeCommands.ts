@@ -8,6 +8,13 @@ import { CliError, print, type CliCommand } from './cliCommand';
 const FSCK_USAGE = 'usage: stevedore fsck [--repair] [--json]';
 const GC_USAGE = 'usage: stevedore gc [--grace SECONDS] [--json]';
 
+/** What the fsck summary adds about leftovers still there (they do not make the store unclean). */
+function leftoverSummary(leftovers: readonly { size: number; removed: boolean }[]): string {
+  const kept = leftovers.filter((l) => !l.removed);
+  if (!kept.length) return '';
+  return `; ${kept.length} leftover${kept.length === 1 ? '' : 's'} of interrupted work (${humanSize(kept.reduce((n, l) => n + l.size, 0))}): "stevedore fsck --repair" removes them`;
+}
+
 /** Commands of the core image store only (no daemon equivalent): checking and cleaning it. */
 export const storeCommands: readonly CliCommand[] = [
   {
@@ -21,7 +28,7 @@ export const storeCommands: readonly CliCommand[] = [
       print(a.flags.has('--json'), { root: store.root, ...result }, () => [
         ...result.problems.map((p) => `${p.repaired ? 'repaired' : 'problem'}: ${p.kind} ${p.subject}: ${p.detail}`),
         ...result.leftovers.map((l) => `${l.removed ? 'removed' : 'leftover'}: ${l.kind} ${l.path} (${humanSize(l.size)})`),
-        `${result.clean ? 'clean' : 'NOT clean'}: ${result.blobsChecked} blobs (${humanSize(result.bytesChecked)}) checked in ${store.root}`,
+        `${result.clean ? 'clean' : 'NOT clean'}: ${result.blobsChecked} blobs (${humanSize(result.bytesChecked)}) checked in ${store.root}${leftoverSummary(result.leftovers)}`,
       ].join('\n'));
       return result.clean ? 0 : 1;
     },
@@ -37,6 +44,8 @@ export const storeCommands: readonly CliCommand[] = [
       const result = await collectGarbage(await ImageStore.open(), { graceMs: grace });
       print(a.flags.has('--json'), result, () => [
         ...result.removed.map((b) => `deleted: ${b.digest}`),
+        ...result.removedIngest.map((f) => `deleted leftover: ${f}`),
+        ...result.removedBuilds.map((w) => `deleted workspace of a killed build: ${w.path} (${humanSize(w.size)})`),
         `${result.removed.length} blobs deleted, ${humanSize(result.freedBytes)} freed${result.keptRecent ? `; ${result.keptRecent} unused blobs younger than ${grace / 1000}s kept (--grace 0 to delete them)` : ''}`,
       ].join('\n'));
       return 0;

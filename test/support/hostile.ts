@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,13 +44,9 @@ export interface CliResult {
   readonly ms: number;
 }
 
-export interface CliOptions {
-  readonly env?: Record<string, string>;
-  readonly timeoutMs?: number;
-  readonly cwd?: string;
-  readonly input?: string;
-}
+type CliOptions = { env?: Record<string, string>; timeoutMs?: number; cwd?: string; input?: string };
 
+/** The command line and environment of `stevedore ARGS` as `user` with its store at `home`. */
 function cliCommand(user: AsUser, home: string, args: readonly string[], options: CliOptions): { argv: string[]; env: Record<string, string> } {
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: home, STEVEDORE_HOME: home, TMPDIR: path.join(home, 'tmp'), NO_COLOR: '1', ...options.env };
   fs.mkdirSync(env.TMPDIR, { recursive: true });
@@ -67,18 +63,21 @@ export function runCli(user: AsUser, home: string, args: readonly string[], opti
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - started };
 }
 
-/** runCli without blocking this process: for tests that serve the CLI something (a registry) themselves. */
-export function runCliAsync(user: AsUser, home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+/**
+ * runCli without blocking this process (a test's own server must answer the CLI meanwhile).
+ * `onStart` gets the child (setpriv execs node: its pid is the CLI's) to signal it.
+ */
+export function runCliAsync(user: AsUser, home: string, args: readonly string[], options: CliOptions & { onStart?: (child: ChildProcess) => void } = {}): Promise<CliResult> {
   const { argv, env } = cliCommand(user, home, args, options);
   const started = Date.now();
+  const child = spawn(argv[0], argv.slice(1), { env, cwd: options.cwd ?? home, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  options.onStart?.(child);
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { env, cwd: options.cwd ?? home, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(options.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('close', (status, signal) => {
       clearTimeout(timer);
       resolve({ status, signal, stdout, stderr, ms: Date.now() - started });

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { applyImageLayer } from '../run/rootfs';
 import type { Descriptor } from '../store/descriptor';
+import { acquireLock, lockIsFree, type FileLock } from '../store/fileLock';
 import type { ImageStore } from '../store/imageStore';
 import type { ImageConfigFile } from './buildConfig';
 import { snapshotTree, type Snapshot } from './treeSnapshot';
@@ -24,16 +25,28 @@ export interface StageState {
   snapshot?: Snapshot;
 }
 
-/** A scratch directory for one build's root filesystems, removed at the end. */
+/**
+ * A scratch directory for one build's root filesystems, `<home>/build/<started>-<random>`, removed
+ * at the end. Its lock file beside it (`<dir>.lock`, taken before the directory is made) holds the
+ * build's pid: a workspace whose build is gone (killed) is a leftover that gc and fsck --repair remove.
+ */
 export class BuildWorkspace {
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string, private readonly lock: FileLock) {}
 
   static async create(home: string): Promise<BuildWorkspace> {
-    const parent = path.join(home, 'build');
-    await removeStale(parent);
+    const parent = buildDir(home);
+    await fs.mkdir(parent, { recursive: true });
+    for (const dead of await deadWorkspaces(home)) await fs.rm(dead.path, { recursive: true, force: true }).catch(() => undefined);
     const dir = path.join(parent, `${Date.now()}-${randomBytes(4).toString('hex')}`);
-    await fs.mkdir(dir, { recursive: true });
-    return new BuildWorkspace(dir);
+    const lock = await acquireLock(`${dir}${LOCK}`);
+    if (!lock) throw new Error(`cannot lock the build workspace ${dir}`);
+    try {
+      await fs.mkdir(dir);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    return new BuildWorkspace(dir, lock);
   }
 
   async newDir(label: string): Promise<string> {
@@ -43,19 +56,40 @@ export class BuildWorkspace {
   }
 
   async remove(): Promise<void> {
-    await fs.rm(this.dir, { recursive: true, force: true });
+    try {
+      await fs.rm(this.dir, { recursive: true, force: true });
+    } finally {
+      await this.lock.release();
+    }
   }
 }
 
-/** A killed build leaves its workspace; one started over a day ago is no concurrent build's. */
-const STALE_MS = 24 * 3600 * 1000;
+const LOCK = '.lock';
 
-async function removeStale(parent: string): Promise<void> {
+function buildDir(home: string): string {
+  return path.join(home, 'build');
+}
+
+/** Workspaces (and lock files) of builds that are no longer running, with their size on disk. */
+export async function deadWorkspaces(home: string): Promise<{ path: string; size: number }[]> {
+  const parent = buildDir(home);
   const names = await fs.readdir(parent).catch(() => [] as string[]);
+  const dead: { path: string; size: number }[] = [];
   for (const name of names) {
-    const started = Number(/^(\d+)-/.exec(name)?.[1]);
-    if (started && Date.now() - started > STALE_MS) await fs.rm(path.join(parent, name), { recursive: true, force: true });
+    const file = path.join(parent, name);
+    const lock = name.endsWith(LOCK) ? file : `${file}${LOCK}`;
+    if (!(await lockIsFree(lock))) continue;
+    dead.push({ path: file, size: await treeSize(file) });
   }
+  return dead;
+}
+
+async function treeSize(file: string): Promise<number> {
+  const stat = await fs.lstat(file).catch(() => undefined);
+  if (!stat?.isDirectory()) return stat?.size ?? 0;
+  let size = 0;
+  for (const name of await fs.readdir(file).catch(() => [] as string[])) size += await treeSize(path.join(file, name));
+  return size;
 }
 
 /** The stage's files: its layers applied in a fresh directory (once), with a snapshot to diff against. */

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { ensureSpace, noSpaceError } from '../store/diskSpace';
+import { pidAlive } from '../store/fileLock';
 import { entryKey, LocatedArchive } from './archiveContents';
 import { detectCompression } from './layerIndexer';
 import { readTar } from './tarReader';
@@ -21,7 +23,12 @@ export interface SpooledEntry {
  * An image archive that arrives as a stream (an engine's export, a compressed archive file),
  * written entry by entry to a temporary folder so its layers can be read in parallel; each entry
  * is announced with its digest as soon as it is complete, before the stream ends. Spool files are
- * named by number, never by the names in the archive. dispose() removes the folder.
+ * named by number, never by the names in the archive. dispose() removes the folder; so do an exit
+ * and SIGINT/SIGTERM while it exists, and the next spool removes those of killed processes.
+ *
+ * Spooled rather than read twice: an archive names its layers in a manifest at its end
+ * (`docker save` writes it last), and the loader reads entries in its own order and in parallel.
+ * Each entry is refused before it is written when it would leave less than the disk's reserve.
  */
 export class SpooledArchive extends LocatedArchive {
   private constructor(readonly dir: string) {
@@ -33,7 +40,9 @@ export class SpooledArchive extends LocatedArchive {
    * already indexed); reading that entry later fails.
    */
   static async spool(chunks: AsyncIterable<Uint8Array>, options: { onEntry?: (entry: SpooledEntry) => void; signal?: AbortSignal } = {}): Promise<SpooledArchive> {
-    const archive = new SpooledArchive(await fs.promises.mkdtemp(path.join(os.tmpdir(), 'stevedore-export-')));
+    await removeDeadSpools();
+    const archive = new SpooledArchive(await fs.promises.mkdtemp(path.join(os.tmpdir(), `${SPOOL_PREFIX}${process.pid}-`)));
+    track(archive.dir);
     try {
       await archive.fill(chunks, options);
       return archive;
@@ -45,6 +54,7 @@ export class SpooledArchive extends LocatedArchive {
 
   async dispose(): Promise<void> {
     await fs.promises.rm(this.dir, { recursive: true, force: true });
+    untrack(this.dir);
   }
 
   private async fill(chunks: AsyncIterable<Uint8Array>, options: { onEntry?: (entry: SpooledEntry) => void; signal?: AbortSignal }): Promise<void> {
@@ -57,20 +67,65 @@ export class SpooledArchive extends LocatedArchive {
         continue;
       }
       if (entry.type !== 'file') continue;
+      const what = `${key} of the archive (${entry.size} bytes, unpacked to a temporary folder)`;
+      await ensureSpace(this.dir, entry.size, what);
       const file = path.join(this.dir, `entry-${count++}`);
       const hash = crypto.createHash('sha256');
-      const out = fs.createWriteStream(file);
+      const out = await fs.promises.open(file, 'wx');
       try {
         for await (const chunk of entry.body) {
           hash.update(chunk);
-          if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+          await out.write(chunk).catch((err: unknown) => {
+            throw noSpaceError(err, what, this.dir);
+          });
         }
       } finally {
-        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        await out.close();
       }
       this.entries.set(key, { type: 'file', linkName: '', range: { path: file, offset: 0, length: entry.size } });
       options.onEntry?.({ name: key, path: file, length: entry.size, digest: `sha256:${hash.digest('hex')}` });
     }
+  }
+}
+
+const SPOOL_PREFIX = 'stevedore-spool-';
+const SPOOL_NAME = /^stevedore-spool-(\d+)-/;
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const live = new Set<string>();
+
+function removeLive(): void {
+  for (const dir of live) fs.rmSync(dir, { recursive: true, force: true });
+  live.clear();
+}
+
+/** Removes the spools, then dies of the signal as it would have without this handler. */
+function onSignal(signal: NodeJS.Signals): void {
+  removeLive();
+  untrack();
+  process.kill(process.pid, signal);
+}
+
+function track(dir: string): void {
+  if (!live.size) {
+    process.on('exit', removeLive);
+    for (const signal of SIGNALS) process.once(signal, onSignal);
+  }
+  live.add(dir);
+}
+
+function untrack(dir?: string): void {
+  if (dir) live.delete(dir);
+  if (live.size) return;
+  process.off('exit', removeLive);
+  for (const signal of SIGNALS) process.off(signal, onSignal);
+}
+
+/** Spools left by processes that were killed with SIGKILL (nothing ran to remove them). */
+async function removeDeadSpools(): Promise<void> {
+  const names = await fs.promises.readdir(os.tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(SPOOL_NAME.exec(name)?.[1]);
+    if (pid && !pidAlive(pid)) await fs.promises.rm(path.join(os.tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -162,18 +162,25 @@ export class ContainerRunner {
     await writeState(paths, { status: 'created', restartCount });
     const { argv, cwd } = this.supervisor();
     const out = fs.openSync(paths.supervisorLog, 'a');
-    const child = spawn(argv[0], [...argv.slice(1), paths.dir, this.home], { detached: true, cwd, stdio: ['ignore', out, out], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    // Its stdin is a pipe from here: the supervisor stops setting up when it closes first (this
+    // process gave up waiting, or died), rather than preparing a container nobody waits for.
+    const child = spawn(argv[0], [...argv.slice(1), paths.dir, this.home], { detached: true, cwd, stdio: ['pipe', out, out], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
     fs.closeSync(out);
     child.unref();
-    for (let waited = 0; waited < 60_000; waited += 50) {
-      if (config.autoRemove && !fs.existsSync(paths.dir)) return { status: 'exited' };
-      const now = await readState(paths);
-      if (now.status !== 'created') {
-        if (now.error) throw new RunnerError(`Error starting container ${config.name}: ${now.error}`, 'failed');
-        return now;
+    child.stdin!.on('error', () => undefined);
+    try {
+      for (let waited = 0; waited < 60_000; waited += 50) {
+        if (config.autoRemove && !fs.existsSync(paths.dir)) return { status: 'exited' };
+        const now = await readState(paths);
+        if (now.status !== 'created') {
+          if (now.error) throw new RunnerError(`Error starting container ${config.name}: ${now.error}`, 'failed');
+          return now;
+        }
+        if (child.exitCode !== null) break;
+        await sleep(50);
       }
-      if (child.exitCode !== null) break;
-      await sleep(50);
+    } finally {
+      child.stdin!.destroy();
     }
     const log = await fsp.readFile(paths.supervisorLog, 'utf8').catch(() => '');
     throw new RunnerError(`the container ${config.name} did not start${log ? `: ${log.trim().split('\n').slice(-3).join(' ')}` : ''}`, 'failed');

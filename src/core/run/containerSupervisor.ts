@@ -78,12 +78,38 @@ function rootOf(pid: number): string {
   }
 }
 
+/**
+ * Calls `abandon` when stdin (a pipe from the runner that started this supervisor) closes before
+ * `started()`: the runner gave up waiting or was killed, so nobody waits for the container. The
+ * returned function marks the container started; from then on the supervisor runs on its own.
+ */
+function watchRequester(abandon: () => void): () => void {
+  let started = false;
+  const closed = () => {
+    if (!started) abandon();
+  };
+  process.stdin.on('end', closed).on('close', closed).on('error', closed);
+  process.stdin.resume();
+  return () => {
+    started = true;
+    process.stdin.destroy();
+  };
+}
+
 async function supervise(dir: string, home: string): Promise<void> {
   const paths = new ContainerPaths(dir);
   const config = await readConfig(paths);
   const previous = await readState(paths);
   const event = (action: string, attributes: Record<string, string> = {}) => emitEvent(home, { type: 'container', action, id: config.id, attributes: { name: config.name, image: config.image, ...attributes } });
   let release = () => Promise.resolve();
+  const started = watchRequester(() => {
+    // Stops the setup where it is (unpacking a large layer can take minutes); the record says why.
+    const now = new Date().toISOString();
+    void writeState(paths, { status: 'exited', exitCode: 127, error: 'abandoned: the process that started the container went away before it was set up', startedAt: now, finishedAt: now, restartCount: previous.restartCount ?? 0 })
+      .then(() => release())
+      .then(() => (config.autoRemove ? removeContainerFiles(home, paths, config) : undefined))
+      .finally(() => process.exit(1));
+  });
   try {
     const store = await ImageStore.open(home);
     const rootfs = await mountImageRootfs(store, { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: config.manifest, size: 0 }, paths);
@@ -104,6 +130,7 @@ async function supervise(dir: string, home: string): Promise<void> {
       await sleep(10);
     }
     const startedAt = new Date().toISOString();
+    started();
     await writeState(paths, { status: 'running', supervisorPid: process.pid, pid, startedAt, overlay: rootfs.overlay, restartCount: previous.restartCount ?? 0 });
     event('start');
     const exitCode = await exited;
@@ -112,6 +139,7 @@ async function supervise(dir: string, home: string): Promise<void> {
     await writeState(paths, { status: 'exited', exitCode, startedAt, finishedAt: new Date().toISOString(), overlay: rootfs.overlay, restartCount: previous.restartCount ?? 0 });
     event('die', { exitCode: String(exitCode) });
   } catch (err) {
+    started();
     await release().catch(() => undefined);
     const now = new Date().toISOString();
     await writeState(paths, { status: 'exited', exitCode: 127, error: (err as Error).message, startedAt: now, finishedAt: now, restartCount: previous.restartCount ?? 0 });

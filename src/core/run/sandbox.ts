@@ -99,7 +99,7 @@ function sandboxUser(rootfs: string, user: string | undefined, rootless: boolean
 /**
  * Starts `spec.argv` as PID 1 of new mount, PID, UTS and IPC namespaces (and network, for
  * `none`), chrooted into `spec.rootfs`, with stdio pipes. Killing the returned child (unshare)
- * kills the container with it.
+ * kills the container with it, and so does this process's death.
  */
 export function spawnSandboxed(spec: SandboxSpec): ChildProcess {
   const ok = sandboxSupport();
@@ -111,8 +111,13 @@ export function spawnSandboxed(spec: SandboxSpec): ChildProcess {
   const cwd = spec.cwd || '/';
   resolveInRoot(rootfs, cwd, { createDirs: true, followLast: true });
   const namespaces = ['--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', ...(spec.network === 'none' ? ['--net'] : [])];
-  const args = [...(ok.rootless ? ['--user', '--map-root-user'] : []), ...namespaces, '--', '/bin/sh', '-c', SETUP, 'sandbox', rootfs, spec.hostname ?? '', spec.network, ...execLine({ ...spec, rootfs }, uid, gid, cwd, ok.rootless)];
-  return spawn(findOnPath('unshare')!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } });
+  const args = [findOnPath('unshare')!, ...(ok.rootless ? ['--user', '--map-root-user'] : []), ...namespaces, '--', '/bin/sh', '-c', SETUP, 'sandbox', rootfs, spec.hostname ?? '', spec.network, ...execLine({ ...spec, rootfs }, uid, gid, cwd, ok.rootless)];
+  // unshare gets SIGKILL when this process dies (even by SIGKILL), and --kill-child passes it on to
+  // the namespace's PID 1, which takes every process of the container with it: nothing outlives
+  // the build or supervisor that started it.
+  const setpriv = findOnPath('setpriv');
+  const argv = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...args] : args;
+  return spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } });
 }
 
 /**

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir } from './atomicFile';
 import { digestHex } from './descriptor';
+import { noSpaceError } from './diskSpace';
 import { acquireLock, type FileLock } from './fileLock';
 import { DigestMismatchError } from './storeErrors';
 
@@ -20,6 +21,8 @@ export interface BlobIngest {
   commit(): Promise<void>;
   /** Stops without committing; the partial file stays for a later resume. */
   close(): Promise<void>;
+  /** Stops without committing and removes the partial file (nothing worth resuming). */
+  discard(): Promise<void>;
 }
 
 export interface IngestPaths {
@@ -94,6 +97,7 @@ function completeIngest(size: number): BlobIngest {
     write: () => Promise.resolve(),
     commit: () => Promise.resolve(),
     close: () => Promise.resolve(),
+    discard: () => Promise.resolve(),
   };
 }
 
@@ -121,9 +125,15 @@ class PartialBlob implements BlobIngest {
       await this.fail(new DigestMismatchError(this.expected.digest, `more than ${this.expected.size} bytes`, 'the content is longer than its descriptor says'));
     }
     let done = 0;
-    while (done < chunk.length) {
-      const { bytesWritten } = await this.handle.write(chunk, done, chunk.length - done);
-      done += bytesWritten;
+    try {
+      while (done < chunk.length) {
+        const { bytesWritten } = await this.handle.write(chunk, done, chunk.length - done);
+        done += bytesWritten;
+      }
+    } catch (err) {
+      const full = noSpaceError(err, `blob ${this.expected.digest}`, path.dirname(this.partial));
+      if (full !== err) await this.fail(full as Error);
+      throw err;
     }
     this.hash.update(chunk);
     this.written += chunk.length;
@@ -157,11 +167,19 @@ class PartialBlob implements BlobIngest {
     }
   }
 
+  async discard(): Promise<void> {
+    if (this.finished) return;
+    await this.fail(undefined);
+  }
+
   private checkOpen(): void {
     if (this.finished) throw new Error(`the ingest of ${this.expected.digest} is already committed or closed`);
   }
 
-  private async fail(err: Error): Promise<never> {
+  /** Closes and removes the partial, then throws `err` (returns when there is none). */
+  private async fail(err: Error): Promise<never>;
+  private async fail(err: undefined): Promise<void>;
+  private async fail(err: Error | undefined): Promise<void> {
     this.finished = true;
     try {
       await this.handle.close();
@@ -169,6 +187,6 @@ class PartialBlob implements BlobIngest {
     } finally {
       await this.lock.release();
     }
-    throw err;
+    if (err) throw err;
   }
 }

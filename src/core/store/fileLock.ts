@@ -56,7 +56,8 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
   let delay = 10;
   for (;;) {
-    if (await tryCreate(file)) return { release: () => fs.rm(file, { force: true }) };
+    const created = await tryCreate(file);
+    if (created) return created;
     if (await lockIsFree(file)) {
       await breakStale(file);
       continue;
@@ -70,20 +71,37 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   }
 }
 
-async function tryCreate(file: string): Promise<boolean> {
+async function tryCreate(file: string): Promise<FileLock | undefined> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'wx');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw err;
   }
+  let full = false;
   try {
     await handle.writeFile(`${process.pid}\n`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') {
+      await fs.rm(file, { force: true });
+      throw err;
+    }
+    full = true;
   } finally {
     await handle.close();
   }
-  return true;
+  if (!full) return { release: () => fs.rm(file, { force: true }) };
+  // A full disk (gc is how it gets space back) has no room for the pid: the lock stays empty, and
+  // an empty lock touched within EMPTY_GRACE_MS is held, so it is touched until released.
+  const keepAlive = setInterval(() => void fs.utimes(file, new Date(), new Date()).catch(() => undefined), EMPTY_GRACE_MS / 5);
+  keepAlive.unref();
+  return {
+    release: () => {
+      clearInterval(keepAlive);
+      return fs.rm(file, { force: true });
+    },
+  };
 }
 
 /**

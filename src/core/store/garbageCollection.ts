@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { deadWorkspaces } from '../build/stageState';
 import { reachableBlobs } from './imageGraph';
 import type { ImageStore } from './imageStore';
 import { ingestFiles } from './ingestFiles';
@@ -20,6 +21,8 @@ export interface GcResult {
   readonly keptRecent: number;
   /** Leftover ingest files removed: partials older than a day, temp files and locks of dead processes. */
   readonly removedIngest: string[];
+  /** Workspaces of builds that were killed, removed (`<home>/build`). */
+  readonly removedBuilds: { path: string; size: number }[];
 }
 
 export const DEFAULT_GC_GRACE_MS = 10 * 60_000;
@@ -28,6 +31,8 @@ const PARTIAL_MAX_AGE_MS = 24 * 3_600_000;
 /**
  * Removes the blobs no index.json entry reaches (indexes → manifests → config and layers), holding
  * the index lock throughout: a name given meanwhile waits, then finds its blobs or fails clearly.
+ * Also removes what killed processes left: ingest files, build workspaces. It writes nothing but
+ * its lock (empty on a full disk), so it works on a disk that is full.
  */
 export function collectGarbage(store: ImageStore, options: GcOptions = {}): Promise<GcResult> {
   return store.withIndexLock(() => collect(store, options));
@@ -58,5 +63,7 @@ async function collect(store: ImageStore, options: GcOptions): Promise<GcResult>
     await fs.rm(f.path, { force: true });
     removedIngest.push(f.path);
   }
-  return { removed, freedBytes: removed.reduce((s, b) => s + b.size, 0), keptRecent, removedIngest };
+  const removedBuilds = await deadWorkspaces(path.dirname(store.root));
+  for (const w of removedBuilds) await fs.rm(w.path, { recursive: true, force: true });
+  return { removed, freedBytes: removed.reduce((s, b) => s + b.size, 0), keptRecent, removedIngest, removedBuilds };
 }

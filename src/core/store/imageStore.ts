@@ -5,6 +5,7 @@ import path from 'node:path';
 import { formatReference, parseReference, withDefaultTag } from '../registry/imageReference';
 import { syncDir, tempName, writeFileAtomic } from './atomicFile';
 import { openIngest, touch, type BlobIngest } from './blobIngest';
+import { noSpaceError } from './diskSpace';
 import { digestHex, hostPlatform, isDigest, isIndexMediaType, REF_NAME, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './descriptor';
 import { reachableBlobs } from './imageGraph';
 import { verifyImage } from './imageVerification';
@@ -133,7 +134,8 @@ export class ImageStore {
           size += chunk.length;
         }
       } catch (err) {
-        await ingest.close();
+        // The caller has the whole content, so a partial is never worth resuming.
+        await ingest.discard();
         throw err;
       }
       await ingest.commit();
@@ -157,7 +159,7 @@ export class ImageStore {
     } catch (err) {
       await handle.close();
       await fs.rm(temp, { force: true });
-      throw err;
+      throw noSpaceError(err, 'a blob', this.ingestDir);
     }
     await handle.close();
     const digest = `sha256:${hash.digest('hex')}`;

@@ -6,6 +6,7 @@ import { writeFileAtomic } from './atomicFile';
 import { REF_NAME } from './descriptor';
 import { reachableBlobs } from './imageGraph';
 import type { ImageStore } from './imageStore';
+import { deadWorkspaces } from '../build/stageState';
 import { verifyImage } from './imageVerification';
 import { ingestFiles } from './ingestFiles';
 import { BlobNotFoundError, StoreError } from './storeErrors';
@@ -24,9 +25,15 @@ export interface CheckResult {
   readonly blobsChecked: number;
   readonly bytesChecked: number;
   readonly problems: CheckProblem[];
-  /** Partial and temp files, stale locks left by interrupted writes: harmless; removed with repair. */
+  /**
+   * What killed processes left (partial and temp files, stale locks, workspaces of killed builds):
+   * harmless but taking space; removed with repair.
+   */
   readonly leftovers: { path: string; kind: string; size: number; removed: boolean }[];
 }
+
+const LAYOUT_ENTRIES: readonly string[] = ['blobs', 'ingest', 'oci-layout', 'index.json'];
+const BLOBS_ENTRIES: readonly string[] = ['sha256'];
 
 async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -46,6 +53,15 @@ export async function checkStore(store: ImageStore, options: { repair?: boolean 
   if (!(await fs.access(layout).then(() => true, () => false))) {
     if (repair) await writeFileAtomic(layout, '{"imageLayoutVersion":"1.0.0"}', store.ingestDir);
     problems.push({ kind: 'no-layout-file', subject: layout, detail: 'the oci-layout file is missing', repaired: repair });
+  }
+  const layoutDirs: [string, readonly string[]][] = [[store.root, LAYOUT_ENTRIES], [path.dirname(store.blobsDir), BLOBS_ENTRIES]];
+  for (const [dir, known] of layoutDirs) {
+    for (const name of await fs.readdir(dir)) {
+      if (known.includes(name)) continue;
+      const file = path.join(dir, name);
+      if (repair) await fs.rm(file, { recursive: true, force: true });
+      problems.push({ kind: 'stray-file', subject: file, detail: 'not part of the image layout', repaired: repair });
+    }
   }
   let blobsChecked = 0;
   let bytesChecked = 0;
@@ -81,6 +97,10 @@ export async function checkStore(store: ImageStore, options: { repair?: boolean 
     if (f.active) continue;
     if (repair) await fs.rm(f.path, { force: true });
     leftovers.push({ path: f.path, kind: f.kind, size: f.size, removed: repair });
+  }
+  for (const w of await deadWorkspaces(path.dirname(store.root))) {
+    if (repair) await fs.rm(w.path, { recursive: true, force: true });
+    leftovers.push({ path: w.path, kind: 'build', size: w.size, removed: repair });
   }
   await legacyLayerCaches(store, repair, leftovers);
   return { clean: problems.every((p) => p.repaired), blobsChecked, bytesChecked, problems, leftovers };

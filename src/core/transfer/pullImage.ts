@@ -1,8 +1,11 @@
+import fs from 'node:fs/promises';
 import { formatReference, type ImageReference, withDefaultTag } from '../registry/imageReference';
 import type { Descriptor, Platform } from '../registry/ociTypes';
 import { defaultPullPlatform } from '../registry/platform';
 import type { RegistryClient } from '../registry/registryClient';
 import { RegistryError } from '../registry/registryError';
+import { partialPath } from '../store/blobIngest';
+import { ensureSpace } from '../store/diskSpace';
 import type { ImageStore } from '../store/imageStore';
 import { checkImageManifest, layerDigester, recordDiffId } from '../store/imageVerification';
 import { boundedEach, type ProgressListener, shortDigest } from './transferProgress';
@@ -42,6 +45,7 @@ export async function pullImage(client: RegistryClient, store: ImageStore, refer
   const manifest = checkImageManifest(resolved.manifest, `${formatReference(ref)} (manifest ${resolved.descriptor.digest})`);
   const blobs = [manifest.config, ...manifest.layers];
   for (const layer of manifest.layers) opts.onProgress?.({ id: shortDigest(layer.digest), status: 'Waiting', total: layer.size });
+  await checkSpace(store, `${ref.domain}/${ref.path}`, blobs);
   const layers = new Set(manifest.layers.map((l) => l.digest));
   await boundedEach(blobs, opts.concurrency ?? 3, (blob) => fetchBlob(client, store, ref, blob, opts, layers.has(blob.digest)));
   await store.writeBlob(resolved.bytes, { digest: resolved.descriptor.digest, size: resolved.descriptor.size });
@@ -56,6 +60,21 @@ export async function pullImage(client: RegistryClient, store: ImageStore, refer
   if (ref.tag) await store.tag(name, named);
   else await store.keepUntagged(named);
   return { ref: name, descriptor: named, manifest: resolved.descriptor, id: manifest.config.digest };
+}
+
+/** Refuses a pull, before any download, whose blobs (as their descriptors declare them) do not fit. */
+async function checkSpace(store: ImageStore, repo: string, blobs: readonly Descriptor[]): Promise<void> {
+  let needed = 0;
+  let count = 0;
+  for (const blob of blobs) {
+    if (await store.hasBlob(blob.digest)) continue;
+    const kept = await fs.stat(partialPath(store, blob.digest)).then((s) => s.size, () => 0);
+    const size = Math.max(0, blob.size - kept);
+    await ensureSpace(store.ingestDir, size, `blob ${repo}@${blob.digest} (its descriptor declares ${blob.size} bytes)`);
+    needed += size;
+    count++;
+  }
+  if (count > 1) await ensureSpace(store.ingestDir, needed, `the ${count} blobs of ${repo} still to download`);
 }
 
 async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageReference, blob: Descriptor, opts: PullOptions, layer: boolean): Promise<void> {

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { tempName } from '../store/atomicFile';
 import { digestHex, type Descriptor } from '../store/descriptor';
 import type { ImageStore } from '../store/imageStore';
 import { checkImageManifest, configDiffIds, recordedDiffId, verifyingLayer } from '../store/imageVerification';
@@ -86,7 +86,7 @@ async function layerDir(store: ImageStore, layer: ImageLayer): Promise<{ dir: st
   } catch {
     // not unpacked yet
   }
-  const temp = path.join(layersDir(store), `.tmp-${randomBytes(6).toString('hex')}`);
+  const temp = tempName(layersDir(store), 'unpack');
   await fs.mkdir(path.join(temp, 'fs'), { recursive: true });
   await fs.mkdir(unpackedLayersDir(store), { recursive: true });
   try {

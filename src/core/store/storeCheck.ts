@@ -8,6 +8,7 @@ import { reachableBlobs } from './imageGraph';
 import type { ImageStore } from './imageStore';
 import { deadWorkspaces } from '../build/stageState';
 import { verifyImage } from './imageVerification';
+import { pidAlive } from './fileLock';
 import { ingestFiles } from './ingestFiles';
 import { BlobNotFoundError, StoreError } from './storeErrors';
 
@@ -136,8 +137,10 @@ async function legacyLayerCaches(store: ImageStore, repair: boolean, leftovers: 
   for (const name of names) {
     if (name === 'sha256' || name === 'empty') continue;
     const file = path.join(dir, name);
-    const inUse = mounts.includes(name);
-    if (repair && !inUse) await fs.rm(file, { recursive: true, force: true });
-    leftovers.push({ path: file, kind: name.startsWith('.tmp-') ? 'unpack-temp' : 'unverified-layer-cache', size: 0, removed: repair && !inUse });
+    const unpacker = /^tmp-unpack-(\d+)-/.exec(name)?.[1];
+    const inUse = unpacker ? pidAlive(Number(unpacker)) : mounts.includes(name);
+    if (inUse) continue;
+    if (repair) await fs.rm(file, { recursive: true, force: true });
+    leftovers.push({ path: file, kind: unpacker ? 'unpack-temp' : 'unverified-layer-cache', size: 0, removed: repair });
   }
 }

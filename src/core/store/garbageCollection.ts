@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { deadWorkspaces } from '../build/stageState';
 import { reachableBlobs } from './imageGraph';
+import { forgetDiffId } from './imageVerification';
 import type { ImageStore } from './imageStore';
 import { ingestFiles } from './ingestFiles';
 
@@ -55,6 +56,7 @@ async function collect(store: ImageStore, options: GcOptions): Promise<GcResult>
       continue;
     }
     await fs.rm(file, { force: true });
+    await forgetDiffId(store, digest);
     removed.push({ digest, size: stat.size });
   }
   const removedIngest: string[] = [];

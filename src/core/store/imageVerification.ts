@@ -25,8 +25,16 @@ export class DiffIdMismatchError extends StoreError {
   }
 }
 
+/** `<store>/diffids`: a file per verified layer blob, named by its hex, holding its diffID. */
+export const DIFFID_RECORDS = 'diffids';
+
 function recordPath(store: ImageStore, blob: string): string {
-  return path.join(store.root, 'diffids', digestHex(blob));
+  return path.join(store.root, DIFFID_RECORDS, digestHex(blob));
+}
+
+/** Drops a blob's record (gc, when it removes the blob). */
+export async function forgetDiffId(store: ImageStore, blob: string): Promise<void> {
+  await fs.rm(recordPath(store, blob), { force: true });
 }
 
 /** The diffID recorded for a layer blob when it was verified, if it was. */

@@ -7,7 +7,7 @@ import { REF_NAME } from './descriptor';
 import { reachableBlobs } from './imageGraph';
 import type { ImageStore } from './imageStore';
 import { deadWorkspaces } from '../build/stageState';
-import { verifyImage } from './imageVerification';
+import { DIFFID_RECORDS, recordedDiffId, verifyImage } from './imageVerification';
 import { pidAlive } from './fileLock';
 import { ingestFiles } from './ingestFiles';
 import { BlobNotFoundError, StoreError } from './storeErrors';
@@ -33,7 +33,7 @@ export interface CheckResult {
   readonly leftovers: { path: string; kind: string; size: number; removed: boolean }[];
 }
 
-const LAYOUT_ENTRIES: readonly string[] = ['blobs', 'ingest', 'oci-layout', 'index.json'];
+const LAYOUT_ENTRIES: readonly string[] = ['blobs', 'ingest', 'oci-layout', 'index.json', DIFFID_RECORDS];
 const BLOBS_ENTRIES: readonly string[] = ['sha256'];
 
 async function sha256File(file: string): Promise<string> {
@@ -103,6 +103,7 @@ export async function checkStore(store: ImageStore, options: { repair?: boolean 
     if (repair) await fs.rm(w.path, { recursive: true, force: true });
     leftovers.push({ path: w.path, kind: 'build', size: w.size, removed: repair });
   }
+  await diffIdRecords(store, repair, problems, leftovers);
   await legacyLayerCaches(store, repair, leftovers);
   return { clean: problems.every((p) => p.repaired), blobsChecked, bytesChecked, problems, leftovers };
 }
@@ -121,6 +122,22 @@ async function checkImages(store: ImageStore, repair: boolean, problems: CheckPr
       if (err instanceof BlobNotFoundError || !(err instanceof StoreError)) continue; // reported as a missing blob above
       if (repair) await store.untag(name).catch(() => undefined);
       problems.push({ kind: 'unverified-image', subject: name, detail: err.message, repaired: repair && entry.annotations?.[REF_NAME] !== undefined });
+    }
+  }
+}
+
+/** Verification records: each names a stored blob and holds a digest; those of removed blobs are leftovers. */
+async function diffIdRecords(store: ImageStore, repair: boolean, problems: CheckProblem[], leftovers: CheckResult['leftovers']): Promise<void> {
+  const dir = path.join(store.root, DIFFID_RECORDS);
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const file = path.join(dir, name);
+    const recorded = /^[a-f0-9]{64}$/.test(name) ? await recordedDiffId(store, `sha256:${name}`) : undefined;
+    if (!recorded) {
+      if (repair) await fs.rm(file, { recursive: true, force: true });
+      problems.push({ kind: 'stray-file', subject: file, detail: 'not a layer verification record', repaired: repair });
+    } else if (!(await store.hasBlob(`sha256:${name}`))) {
+      if (repair) await fs.rm(file, { force: true });
+      leftovers.push({ path: file, kind: 'verification-record', size: 0, removed: repair });
     }
   }
 }

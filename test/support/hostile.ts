@@ -42,17 +42,26 @@ export interface CliResult {
   readonly stdout: string;
   readonly stderr: string;
   readonly ms: number;
+  /** The process's peak resident memory in KB, when asked for (`peakRss`). */
+  readonly peakRssKb?: number;
 }
 
 /** Runs `stevedore ARGS` as `user` with its store at `home`, killed after `timeoutMs`. */
-export function runCli(user: AsUser, home: string, args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; input?: string } = {}): CliResult {
+export function runCli(user: AsUser, home: string, args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; input?: string; peakRss?: boolean } = {}): CliResult {
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: home, STEVEDORE_HOME: home, TMPDIR: path.join(home, 'tmp'), NO_COLOR: '1', ...options.env };
   fs.mkdirSync(env.TMPDIR, { recursive: true });
   if (user === 'nobody') fs.chownSync(env.TMPDIR, NOBODY, NOBODY);
-  const argv = user === 'root' ? [process.execPath, CLI, ...args] : ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args];
+  const node = user === 'root' ? [process.execPath, CLI, ...args] : ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args];
+  const rssFile = path.join(os.tmpdir(), `stevedore-rss-${process.pid}-${Date.now()}`);
+  const argv = options.peakRss ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...node] : node;
   const started = Date.now();
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env, cwd: options.cwd ?? home, input: options.input, timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
-  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - started };
+  const result = { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - started };
+  if (!options.peakRss) return result;
+  // time(1) notes a non-zero exit in the file before the figure.
+  const peakRssKb = Number(/(\d+)\s*$/.exec(fs.readFileSync(rssFile, 'utf8'))?.[1]);
+  fs.rmSync(rssFile, { force: true });
+  return { ...result, peakRssKb };
 }
 
 /** C0 controls (but tab and newline), DEL and C1 controls: what must never reach a terminal raw. */

@@ -77,9 +77,10 @@ function octal(field: Uint8Array, start: number, end: number): number {
 
 /**
  * Octal, NUL- or space-terminated; or GNU base-256 (two's complement) when the high bit is set.
- * Refuses what is not a number or does not fit in a safe integer.
+ * Refuses what is not a number; one that does not fit in a safe integer is refused, or with
+ * `saturate` (a time, clamped later) taken as the largest one of its sign.
  */
-function parseNumber(header: Uint8Array, start: number, end: number, what: string, at: number): number {
+function parseNumber(header: Uint8Array, start: number, end: number, what: string, at: number, saturate = false): number {
   if (header[start] & 0x80) {
     // As Go's archive/tar: the 0x40 bit of the first byte is the sign, the rest two's complement.
     const invert = header[start] & 0x40 ? 0xff : 0;
@@ -88,7 +89,10 @@ function parseNumber(header: Uint8Array, start: number, end: number, what: strin
       let c = header[i] ^ invert;
       if (i === start) c &= 0x7f;
       value = value * 256 + c;
-      if (value > Number.MAX_SAFE_INTEGER) throw corrupt(at, `${what} is too large`);
+      if (value > Number.MAX_SAFE_INTEGER) {
+        if (saturate) return invert ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
+        throw corrupt(at, `${what} is too large`);
+      }
     }
     return invert ? -value - 1 : value;
   }
@@ -222,7 +226,7 @@ export class TarExtensions {
     const paxMtime = attr('mtime');
     const mode = parseNumber(header, 100, 108, 'mode', at);
     if (mode < 0 || mode > MAX_MODE) throw corrupt(at, `mode ${mode} is out of range`);
-    const seconds = paxMtime ? paxNumber(paxMtime, 'mtime', at, true) : parseNumber(header, 136, 148, 'mtime', at);
+    const seconds = paxMtime ? paxNumber(paxMtime, 'mtime', at, true) : parseNumber(header, 136, 148, 'mtime', at, true);
     this.longName = this.longLink = undefined;
     this.pax.clear();
     const path = decoded(normalisePath(name));

@@ -131,7 +131,13 @@ async function copiedTree(store: ImageStore, layers: { diffId: string; blob: Des
   if (!done) {
     await fs.rm(upper, { recursive: true, force: true });
     await fs.mkdir(upper, { recursive: true });
-    for (const layer of layers) await applyLayer(upper, store.readBlob(layer.blob.digest));
+    try {
+      for (const layer of layers) await applyLayer(upper, store.readBlob(layer.blob.digest));
+    } catch (err) {
+      // A half-copied tree is never used (no marker): it would only hold the disk.
+      await fs.rm(upper, { recursive: true, force: true });
+      throw err;
+    }
     await fs.writeFile(marker, '');
   }
   return { merged: upper, upper, overlay: false, release: () => Promise.resolve() };

@@ -42,6 +42,8 @@ export interface CliResult {
   readonly stdout: string;
   readonly stderr: string;
   readonly ms: number;
+  /** The process's peak resident memory in KB, when asked for (`peakRss`). */
+  readonly peakRssKb?: number;
 }
 
 type CliOptions = { env?: Record<string, string>; timeoutMs?: number; cwd?: string; input?: string };
@@ -55,12 +57,19 @@ function cliCommand(user: AsUser, home: string, args: readonly string[], options
   return { argv, env };
 }
 
-/** Runs `stevedore ARGS` as `user` with its store at `home`, killed after `timeoutMs`. */
-export function runCli(user: AsUser, home: string, args: readonly string[], options: CliOptions = {}): CliResult {
-  const { argv, env } = cliCommand(user, home, args, options);
+/** Runs `stevedore ARGS` as `user` with its store at `home`, killed after `timeoutMs`; `peakRss` measures its memory with time(1). */
+export function runCli(user: AsUser, home: string, args: readonly string[], options: CliOptions & { peakRss?: boolean } = {}): CliResult {
+  const { argv: node, env } = cliCommand(user, home, args, options);
+  const rssFile = path.join(os.tmpdir(), `stevedore-rss-${process.pid}-${Date.now()}`);
+  const argv = options.peakRss ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...node] : node;
   const started = Date.now();
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env, cwd: options.cwd ?? home, input: options.input, timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
-  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - started };
+  const result = { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - started };
+  if (!options.peakRss) return result;
+  // time(1) notes a non-zero exit in the file before the figure.
+  const peakRssKb = Number(/(\d+)\s*$/.exec(fs.readFileSync(rssFile, 'utf8'))?.[1]);
+  fs.rmSync(rssFile, { force: true });
+  return { ...result, peakRssKb };
 }
 
 /**

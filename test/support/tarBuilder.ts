@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 
 /** An entry of a layer a test makes: a file (content), a directory, a link. */
 export interface TestEntry {
@@ -76,10 +77,11 @@ export function sha256(data: string | Buffer): string {
 
 /**
  * A `docker save` archive (legacy layout) of one image made of these layer tars, with a config
- * whose history has the given commands (an empty-layer step where `layer` is false).
+ * whose history has the given commands (an empty-layer step where `layer` is false). A layer may
+ * be gzipped: its diffID is then the sha256 of its tar.
  */
 export function makeImageArchive(layers: readonly Buffer[], options: { tag?: string; history?: readonly { createdBy: string; layer: boolean }[] } = {}): Buffer {
-  const diffIds = layers.map((l) => `sha256:${sha256(l)}`);
+  const diffIds = layers.map((l) => `sha256:${sha256(l[0] === 0x1f && l[1] === 0x8b ? zlib.gunzipSync(l) : l)}`);
   const history = options.history ?? layers.map((_, i) => ({ createdBy: `/bin/sh -c #(nop) layer ${i}`, layer: true }));
   const config = Buffer.from(JSON.stringify({
     architecture: 'amd64',

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { TarEntryType } from './tarHeader';
-import { extensionFlag, headerSize, isZeroBlock, padded, TarExtensions, verifyChecksum } from './tarHeader';
+import { extensionFlag, extensionSize, isZeroBlock, padded, TarExtensions, verifyChecksum } from './tarHeader';
 import type { FileRange } from './imageSource';
 
 /**
@@ -107,11 +107,11 @@ export class SeekableArchive extends LocatedArchive {
         const flag = extensionFlag(header);
         const dataAt = at + 512;
         if (flag) {
-          const size = headerSize(header, at);
-          if (size > MAX_DOCUMENT) throw new Error(`corrupt tar header at byte ${at}: a ${size}-byte extended header`);
+          const size = extensionSize(header, at);
           const data = Buffer.alloc(size);
-          await handle.read(data, 0, size, dataAt);
-          extensions.add(flag, data);
+          const { bytesRead: dataRead } = await handle.read(data, 0, size, dataAt);
+          if (dataRead < size) throw new Error(`the archive is truncated: it ends inside an extended header at byte ${at}`);
+          extensions.add(flag, data, at);
           at = dataAt + padded(size);
           continue;
         }

@@ -1,4 +1,4 @@
-import { extensionFlag, headerSize, isZeroBlock, padded, TarExtensions, verifyChecksum, type ExtensionFlag, type TarHeader } from './tarHeader';
+import { extensionFlag, extensionSize, isZeroBlock, padded, TarExtensions, verifyChecksum, type ExtensionFlag, type TarHeader } from './tarHeader';
 
 /** Receives a tar stream's entries from a TarParser, content as slices of the pushed chunks. */
 export interface TarSink {
@@ -15,9 +15,6 @@ const BODY = 2;
 const PADDING = 3;
 const DONE = 4;
 
-/** GNU long names and PAX records larger than this are refused rather than held. */
-const MAX_EXTENSION = 1 << 20;
-
 /**
  * A push parser of tar streams (ustar, GNU long names, PAX, base-256 numbers), synchronous and in
  * constant memory: content reaches the sink as slices of the chunks it was given, never copied.
@@ -33,7 +30,7 @@ export class TarParser {
   private remaining = 0;
   /** Padding after the current entry's content, to the next 512-byte boundary. */
   private paddingAfterBody = 0;
-  private extension: { flag: ExtensionFlag; data: Buffer; size: number; filled: number } | undefined;
+  private extension: { flag: ExtensionFlag; data: Buffer; size: number; filled: number; at: number } | undefined;
   private readonly extensions = new TarExtensions();
 
   constructor(private readonly sink: TarSink) {}
@@ -70,7 +67,7 @@ export class TarParser {
           offset += take;
           this.position += take;
           if (ext.filled === ext.data.length) {
-            this.extensions.add(ext.flag, ext.data.subarray(0, ext.size));
+            this.extensions.add(ext.flag, ext.data.subarray(0, ext.size), ext.at);
             this.extension = undefined;
             this.state = HEADER;
           }
@@ -118,11 +115,10 @@ export class TarParser {
     verifyChecksum(header, at);
     const flag = extensionFlag(header);
     if (flag) {
-      const size = headerSize(header, at);
-      if (size > MAX_EXTENSION) throw new Error(`corrupt tar header at byte ${at}: a ${size}-byte extended header is larger than any real one`);
-      this.extension = { flag, data: Buffer.alloc(padded(size)), size, filled: 0 };
+      const size = extensionSize(header, at);
+      this.extension = { flag, data: Buffer.alloc(padded(size)), size, filled: 0, at };
       this.state = this.extension.data.length ? EXTENSION : HEADER;
-      if (!this.extension.data.length) this.extensions.add(flag, Buffer.alloc(0));
+      if (!this.extension.data.length) this.extensions.add(flag, Buffer.alloc(0), at);
       return;
     }
     const { entry, dataSize } = this.extensions.entry(header, at);

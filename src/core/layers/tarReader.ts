@@ -1,5 +1,5 @@
 import { ByteReader } from './byteReader';
-import { extensionFlag, headerSize, isZeroBlock, padded, TarExtensions, verifyChecksum, type TarHeader } from './tarHeader';
+import { extensionFlag, extensionSize, isZeroBlock, padded, TarExtensions, verifyChecksum, type TarHeader } from './tarHeader';
 
 export type { TarEntryType } from './tarHeader';
 
@@ -27,9 +27,10 @@ export async function* readTar(chunks: AsyncIterable<Buffer | Uint8Array> | Iter
       verifyChecksum(header, at);
       const flag = extensionFlag(header);
       if (flag) {
-        const dataSize = headerSize(header, at);
-        const data = (await reader.read(padded(dataSize)))?.subarray(0, dataSize) ?? Buffer.alloc(0);
-        extensions.add(flag, data);
+        const dataSize = extensionSize(header, at);
+        const data = await reader.read(padded(dataSize));
+        if (!data && dataSize) throw new Error(`the stream ended ${padded(dataSize)} bytes early`);
+        extensions.add(flag, (data ?? Buffer.alloc(0)).subarray(0, dataSize), at);
         continue;
       }
       const { entry: fields, dataSize } = extensions.entry(header, at);

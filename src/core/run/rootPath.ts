@@ -41,3 +41,101 @@ export function resolveInRoot(root: string, relative: string, options: { followL
   }
   return path.join(root, ...done);
 }
+
+/** A host path longer than the kernel takes (PATH_MAX); `length` is its length in bytes. */
+export class PathTooLongError extends Error {
+  constructor(readonly length: number) {
+    super(`its path on the host would be ${length} bytes, more than the ${PATH_MAX - 1} the system allows`);
+  }
+}
+
+const PATH_MAX = 4096;
+const SLASH = Buffer.from('/');
+
+/** A real directory (never a symlink) below the root, as it was when first met. */
+export interface RootDir {
+  readonly host: Buffer;
+  readonly parent: RootDir | undefined;
+  readonly children: Map<string, RootDir>;
+}
+
+/**
+ * resolveInRoot for unpacking, where paths are bytes and entries come by the thousand: the
+ * directories met are remembered in a tree, so resolving an entry's parent costs map lookups
+ * (and a syscall per directory met for the first time), never a walk from the root on disk.
+ * Whoever removes or replaces something below the root calls forget() for it, so the tree
+ * only ever holds directories that are there. Symlinks are not remembered: each one on a path
+ * is read again, and followed the way resolveInRoot follows it.
+ */
+export class RootTree {
+  readonly root: RootDir;
+
+  /** `onExisting` sees each directory that was already there, when it is first met. */
+  constructor(root: string, private readonly onExisting: (host: Buffer, stat: fs.Stats) => void = () => undefined) {
+    this.root = { host: Buffer.from(root), parent: undefined, children: new Map() };
+  }
+
+  /** The directory at `parts` (path components), made (mode 0755) where missing. */
+  dir(parts: readonly Buffer[]): RootDir {
+    const pending = parts.slice().reverse();
+    let node = this.root;
+    let links = 0;
+    while (pending.length) {
+      const name = pending.pop()!;
+      const key = name.toString('latin1');
+      if (key === '' || key === '.') continue;
+      if (key === '..') {
+        if (!node.parent) throw new RootEscapeError('its path climbs out of the root');
+        node = node.parent;
+        continue;
+      }
+      const known = node.children.get(key);
+      if (known) {
+        node = known;
+        continue;
+      }
+      const host = this.child(node, name);
+      const stat = fs.lstatSync(host, { throwIfNoEntry: false });
+      if (stat?.isSymbolicLink()) {
+        if (++links > MAX_LINKS) throw new RootEscapeError('its path has too many levels of symbolic links');
+        const target = fs.readlinkSync(host, { encoding: 'buffer' });
+        if (target[0] === 0x2f) node = this.root;
+        pending.push(...split(target).reverse());
+        continue;
+      }
+      if (!stat) fs.mkdirSync(host, { mode: 0o755 });
+      else if (!stat.isDirectory()) throw Object.assign(new Error('a component of its path is not a directory'), { code: 'ENOTDIR' });
+      else this.onExisting(host, stat);
+      const dir: RootDir = { host, parent: node, children: new Map() };
+      node.children.set(key, dir);
+      node = dir;
+    }
+    return node;
+  }
+
+  /** The host path of `name` in `dir`; refused past PATH_MAX. */
+  child(dir: RootDir, name: Buffer): Buffer {
+    const host = Buffer.concat([dir.host, SLASH, name]);
+    if (host.length >= PATH_MAX) throw new PathTooLongError(host.length);
+    return host;
+  }
+
+  /** What is at `name` in `dir` was removed or replaced. */
+  forget(dir: RootDir, name?: Buffer): void {
+    if (name) dir.children.delete(name.toString('latin1'));
+    else dir.children.clear();
+  }
+}
+
+/** A path's components, as bytes. */
+export function split(path: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (;;) {
+    const slash = path.indexOf(0x2f, start);
+    const end = slash < 0 ? path.length : slash;
+    if (end > start) parts.push(path.subarray(start, end));
+    if (slash < 0) return parts;
+    start = slash + 1;
+  }
+}

@@ -164,7 +164,13 @@ async function copiedTree(store: ImageStore, layers: ImageLayer[], upper: string
   if (!done) {
     await removeTree(upper);
     await fs.mkdir(upper, { recursive: true });
-    for (const layer of layers) await applyImageLayer(store, upper, layer);
+    try {
+      for (const layer of layers) await applyImageLayer(store, upper, layer);
+    } catch (err) {
+      // A half-copied tree is never used (no marker): it would only hold the disk.
+      await removeTree(upper);
+      throw err;
+    }
     await fs.writeFile(marker, '');
   }
   return { merged: upper, upper, overlay: false, release: () => Promise.resolve() };

@@ -41,9 +41,11 @@ export class SpooledArchive extends LocatedArchive {
    */
   static async spool(chunks: AsyncIterable<Uint8Array>, options: { onEntry?: (entry: SpooledEntry) => void; signal?: AbortSignal } = {}): Promise<SpooledArchive> {
     await removeDeadSpools();
-    const archive = new SpooledArchive(await fs.promises.mkdtemp(path.join(os.tmpdir(), `${SPOOL_PREFIX}${process.pid}-`)));
+    // Tracked before it exists, so a signal at any point after finds it.
+    const archive = new SpooledArchive(path.join(os.tmpdir(), `${SPOOL_PREFIX}${process.pid}-${crypto.randomBytes(6).toString('hex')}`));
     track(archive.dir);
     try {
+      await fs.promises.mkdir(archive.dir, { mode: 0o700 });
       await archive.fill(chunks, options);
       return archive;
     } catch (err) {

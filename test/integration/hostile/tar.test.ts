@@ -42,7 +42,7 @@ function withPax(record: string, tar: Buffer): Buffer {
 /** Entries (and their files) of every unpacked copy of `rel` in a store: layer caches (root) and copied trees (rootless). */
 function unpacked(home: string, rel: string | Buffer): Buffer[] {
   const found: Buffer[] = [];
-  for (const [dir, sub] of [['layers', 'fs'], ['containers', 'upper']]) {
+  for (const [dir, sub] of [[path.join('layers', 'sha256'), 'fs'], ['containers', 'upper']]) {
     const ids = fs.existsSync(path.join(home, dir)) ? fs.readdirSync(path.join(home, dir), { withFileTypes: true }) : [];
     for (const id of ids.filter((e) => e.isDirectory())) {
       const file = Buffer.concat([Buffer.from(path.join(home, dir, id.name, sub)), Buffer.from('/'), Buffer.from(rel)]);

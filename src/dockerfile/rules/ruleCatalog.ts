@@ -104,6 +104,7 @@ export const BUILD_RULES: readonly RuleInfo[] = [
   builder('DF010', 'error', 'Invalid arguments.', '#overview'),
   builder('DF011', 'error', 'Unterminated heredoc.', '#here-documents'),
   builder('DF012', 'error', 'No FROM: a Dockerfile must have a build stage.', '#from'),
+  builder('DF013', 'warning', 'The shell nests too deeply to check.', '#run'),
 ];
 
 export const ALL_RULES: readonly RuleInfo[] = [...HADOLINT_RULES, ...BUILD_RULES];

@@ -13,6 +13,8 @@ export class RunShell {
   /** Pipes, as offsets with their source. */
   readonly pipes: { offset: number; source: LogicalText }[] = [];
   private readonly sources = new Map<ShellCommand, LogicalText>();
+  /** The first place its shell nests deeper than the parser reads (MAX_SHELL_DEPTH). */
+  tooDeep?: Range;
 
   constructor(readonly instruction: Instruction, doc: Dockerfile) {
     const json = instruction.json;
@@ -48,6 +50,7 @@ export class RunShell {
       this.sources.set(c, source);
     }
     for (const p of script.pipes) this.pipes.push({ offset: p, source });
+    if (script.tooDeep !== undefined) this.tooDeep ??= source.rangeOf(Math.max(start, script.tooDeep - 1), script.tooDeep);
   }
 
   /** From the command's name to its last word. */

@@ -98,6 +98,8 @@ describe('build checks (DF rules)', () => {
     ['COPY without destination', 'FROM debian:12\nCOPY onlyone', ['DF010']],
     ['HEALTHCHECK NONE with arguments', 'FROM debian:12\nHEALTHCHECK NONE x', ['DF010']],
     ['no FROM', 'RUN echo', ['DF012']],
+    ['a shell nested past the parser\'s depth', `FROM debian:12\nRUN ${'$('.repeat(1876)}`, ['DF013']],
+    ['ONBUILD ONBUILD, however deep', `FROM debian:12\n${'ONBUILD '.repeat(100_000)}RUN x`, []],
     ['an image reference Docker rejects', 'FROM Debian:12', ['DF010']],
   ];
   for (const [name, text, expected] of cases) test(name, () => assert.deepEqual(rules(text), expected));

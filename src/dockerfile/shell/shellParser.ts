@@ -348,7 +348,8 @@ class Parser {
       value += text.slice(i, j);
       i = j;
     }
-    return { value, start, end: i, quoted, expands, plainStart };
+    // an unterminated quote or a trailing escape steps past the end
+    return { value, start, end: Math.min(i, end), quoted, expands, plainStart };
   }
 
   /** From a `$` or a backtick: returns the index after the expansion, parsing substituted commands. */

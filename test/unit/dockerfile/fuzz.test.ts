@@ -56,6 +56,10 @@ const TOKENS = ['\\\n', '\\', '\n', '\r\n', '\r', '\t', ' ', '\u0000', '\ufeff',
   '<<EOF\n', '<<-EOF', 'EOF\n', '<<"X"', '|', '||', '&&', ';', '&', '>', '2>&1', '--mount=type=cache,target=/x', '--from=', '--platform=$BUILDPLATFORM', '-', '--', 'AS ', ' as ',
   'FROM ', 'RUN ', 'COPY ', 'ADD ', 'ENV ', 'ARG ', 'LABEL ', 'ONBUILD ', 'HEALTHCHECK ', 'SHELL ', 'CMD ', 'apt-get install ', 'pip install ', 'case ', ' in ', 'esac', 'if ', 'fi', 'sudo ', 'cd ', 'é', '😀'];
 
+/** Openers (with their closers) nested hundreds or thousands deep: past the shell parser's depth limit and past the stack. */
+const NESTERS: readonly [string, string][] = [['$(', ')'], ['${', '}'], ['$((', '))'], ['`', '`'], ['\\`', '\\`'], ['"$(', ')"'], ['( ', ' )'], ['$(echo `', '`)'],
+  ["'", "'"], ['"', '"'], ['{ ', '; }'], ['<<EOF\n', 'EOF\n'], ['ONBUILD ', ''], ['$(cat <<X\n', 'X\n)']];
+
 function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -74,6 +78,11 @@ function mutate(random: () => number): string {
   if (rare < 0.0005) text += `RUN echo ${'x'.repeat(20_000 + Math.floor(random() * 80_000))}\n`;
   else if (rare < 0.001) text += `RUN a${' \\\n  b'.repeat(500 + Math.floor(random() * 3000))}\n`;
   else if (rare < 0.0015) text = `FROM a\n${'RUN x | y\n'.repeat(500)}`;
+  else if (rare < 0.0045) {
+    const [open, close] = pick(NESTERS);
+    const depth = pick([10, 199, 200, 201, 1000, 2500, 5000]) + Math.floor(random() * 20);
+    text += `RUN ${open.repeat(depth)}sudo apt-get install x${random() < 0.5 ? close.repeat(depth) : ''}\n`;
+  }
   const edits = 1 + Math.floor(random() * 6);
   for (let i = 0; i < edits; i++) {
     const at = Math.floor(random() * (text.length + 1));

@@ -49,3 +49,52 @@ export function assertValidXml(text: string): void {
   assert.deepEqual(open, [], 'elements left open');
   assert.equal(roots, 1, 'one root element');
 }
+
+/** One finding as any `stevedore lint` format reports it: where, and which rule. */
+export interface Reported {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly rule: string;
+}
+
+const XML_REFERENCE = /&#(\d+);/g;
+
+/**
+ * The findings in an output of `stevedore lint --format FORMAT`, checking on the way that the
+ * output is valid for its format (each tty/gnu line is a finding; JSON and SARIF parse; checkstyle
+ * is valid XML). File names are as the format writes them (escaped in tty, gnu and checkstyle).
+ */
+export function reportedFindings(format: string, output: string): Reported[] {
+  switch (format) {
+    case 'tty':
+    case 'gnu': {
+      const line = format === 'tty' ? /^(.+):(\d+):(\d+) ([A-Z]+\d+) (error|warning|info|style): .+$/ : /^stevedore:(.+):(\d+):(\d+): ([A-Z]+\d+) (error|warning|info|style): .+$/;
+      return output.split('\n').filter(Boolean).map((l) => {
+        const m = line.exec(l);
+        assert.ok(m, `not a ${format} finding line: ${JSON.stringify(l)}`);
+        return { file: m[1], line: Number(m[2]), column: Number(m[3]), rule: m[4] };
+      });
+    }
+    case 'json':
+      return (JSON.parse(output) as { file: string; line: number; column: number; code: string }[]).map((f) => ({ file: f.file, line: f.line, column: f.column, rule: f.code }));
+    case 'sarif': {
+      const log = JSON.parse(output) as { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number } } }[] }[] }[] };
+      return log.runs[0].results.map((r) => {
+        const { artifactLocation, region } = r.locations[0].physicalLocation;
+        return { file: decodeURIComponent(artifactLocation.uri), line: region.startLine, column: region.startColumn, rule: r.ruleId };
+      });
+    }
+    case 'checkstyle': {
+      assertValidXml(output);
+      const out: Reported[] = [];
+      for (const file of output.matchAll(/<file name="([^"]*)">\n((?: {4}<error [^\n]*\/>\n)*) {2}<\/file>/g)) {
+        const name = file[1].replace(XML_REFERENCE, (_m, code: string) => String.fromCharCode(Number(code)));
+        for (const e of file[2].matchAll(/<error line="(\d+)" column="(\d+)" [^>]*source="([^"]*)"\/>/g)) out.push({ file: name, line: Number(e[1]), column: Number(e[2]), rule: e[3] });
+      }
+      return out;
+    }
+    default:
+      throw new Error(`unknown format ${format}`);
+  }
+}

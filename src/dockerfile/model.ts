@@ -74,7 +74,8 @@ export function buildModel(doc: Dockerfile): DockerfileModel {
       current = { instructions };
     } else current?.instructions.push(ins);
     stageOf.push(stages.length - 1);
-    if (ins.keyword === 'ARG' || ins.keyword === 'ENV') variables.push(...declarationsOf(ins, stages.length - 1));
+    // not push(...list): an ENV of 200,000 pairs is more arguments than the stack holds
+    if (ins.keyword === 'ARG' || ins.keyword === 'ENV') for (const v of declarationsOf(ins, stages.length - 1)) variables.push(v);
   }
   const byName = new Map<string, Stage>();
   for (const s of stages) if (s.name && !byName.has(s.name)) byName.set(s.name, s);

@@ -57,7 +57,7 @@ export class RunShell {
       this.sources.set(c, source);
     }
     for (const p of script.pipes) this.pipes.push({ offset: p, source });
-    if (script.tooDeep !== undefined) this.tooDeep ??= source.rangeOf(Math.max(start, script.tooDeep - 1), script.tooDeep);
+    if (script.tooDeep !== undefined) this.tooDeep ??= this.inDocument(source.rangeOf(Math.max(start, script.tooDeep - 1), script.tooDeep));
   }
 
   /**
@@ -66,13 +66,15 @@ export class RunShell {
    */
   rangeOf(cmd: ShellCommand): Range {
     const source = this.sources.get(cmd)!;
-    const { start, end } = source.rangeOf(cmd.nameWord.start, Math.max(cmd.nameWord.end, cmd.args.at(-1)?.end ?? 0));
-    return { start: this.inDocument(start), end: this.inDocument(end) };
+    return this.inDocument(source.rangeOf(cmd.nameWord.start, Math.max(cmd.nameWord.end, cmd.args.at(-1)?.end ?? 0)));
   }
 
-  private inDocument(p: Position): Position {
-    const line = Math.min(p.line, this.doc.lineCount - 1);
-    return { line, character: Math.min(p.character, this.doc.lines[line].length) };
+  private inDocument(range: Range): Range {
+    const clamp = (p: Position): Position => {
+      const line = Math.min(p.line, this.doc.lineCount - 1);
+      return { line, character: Math.min(p.character, this.doc.lines[line].length) };
+    };
+    return { start: clamp(range.start), end: clamp(range.end) };
   }
 
   sourceOf(cmd: ShellCommand): LogicalText {

@@ -4,14 +4,17 @@ import path from 'node:path';
 import { isDockerfileName } from '../dockerfile/dockerfileNames';
 import { LintConfigError, type LintConfig, type Threshold } from '../dockerfile/lintConfig';
 import { findLintConfigFile, readLintConfigFile } from '../dockerfile/lintConfigFile';
-import { lintDockerfile } from '../dockerfile/linter';
-import { atLeast } from '../dockerfile/rules/ruleTypes';
+import { lintDockerfile, type LintOptions } from '../dockerfile/linter';
+import { ruleInfo } from '../dockerfile/rules/ruleCatalog';
+import { atLeast, type Finding } from '../dockerfile/rules/ruleTypes';
+import { printable } from '../engine/humanize';
 import { CliError, type CliCommand } from './cliCommand';
 import { FORMATS, formatFindings, type FileFindings, type Format } from './lintFormats';
 
 const THRESHOLDS = ['error', 'warning', 'info', 'style', 'ignore', 'none'];
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn']);
 const VERSION = '0.1.0';
+const READ_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory', ENOTDIR: 'not a directory' };
 
 const HELP = `Usage: stevedore lint [options] [paths...]
 
@@ -90,6 +93,11 @@ function parseArgs(args: readonly string[]): LintArgs {
   return out;
 }
 
+/** A file system error as a user reads it, without Node's own text. */
+function whyUnreadable(err: unknown): string {
+  return READ_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? 'unreadable';
+}
+
 /** The Dockerfiles under each path, in a stable order; a file named explicitly is linted whatever its name. */
 function collectFiles(paths: readonly string[]): string[] {
   const files: string[] = [];
@@ -98,7 +106,7 @@ function collectFiles(paths: readonly string[]): string[] {
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
-      throw new CliError(`cannot read the directory ${dir}: ${(err as Error).message}`, 2);
+      throw new CliError(`cannot read the directory ${printable(dir, true)}: ${whyUnreadable(err)}`, 2);
     }
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const full = path.join(dir, e.name);
@@ -115,7 +123,7 @@ function collectFiles(paths: readonly string[]): string[] {
     try {
       stat = fs.statSync(p);
     } catch {
-      throw new CliError(`${p}: no such file or directory`, 2);
+      throw new CliError(`${printable(p, true)}: no such file or directory`, 2);
     }
     if (stat.isDirectory()) walk(p);
     else files.push(p);
@@ -130,7 +138,7 @@ function loadConfig(file: string | undefined): LintConfig | undefined {
     return readLintConfigFile(found);
   } catch (err) {
     if (err instanceof LintConfigError) throw new CliError(err.message, 2);
-    throw new CliError(`cannot read the configuration ${found}: ${(err as Error).message}`, 2);
+    throw new CliError(`cannot read the configuration ${printable(found, true)}: ${whyUnreadable(err)}`, 2);
   }
 }
 
@@ -143,6 +151,19 @@ function preferBaselineCompiler(files: readonly string[]): void {
   let bytes = 0;
   for (const file of files) bytes += file === '-' ? 0 : (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0);
   if (bytes < 1024 * 1024) v8.setFlagsFromString('--no-opt');
+}
+
+/**
+ * The findings for one file. Should the linter itself fail on it, that is an error finding for
+ * this file (DF014), so one hostile file never hides the results of the others.
+ */
+export function lintText(text: string, options: LintOptions, lint = lintDockerfile): readonly Finding[] {
+  try {
+    return lint(text, options).findings;
+  } catch {
+    const start = { line: 0, character: 0 };
+    return [{ rule: 'DF014', severity: 'error', message: ruleInfo('DF014')!.message, range: { start, end: start } }];
+  }
 }
 
 export const lintCommand: CliCommand = {
@@ -164,11 +185,11 @@ export const lintCommand: CliCommand = {
       try {
         text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
       } catch (err) {
-        process.stderr.write(`stevedore: cannot read ${file}: ${(err as Error).message}\n`);
+        process.stderr.write(`stevedore: cannot read ${printable(file, true)}: ${whyUnreadable(err)}\n`);
         unreadable++;
         continue;
       }
-      const { findings } = lintDockerfile(text, { config, ignore: options.ignore });
+      const findings = lintText(text, { config, ignore: options.ignore });
       const relative = file === '-' ? '' : path.relative(process.cwd(), file);
       results.push({ file: relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file, findings });
     }

@@ -1,5 +1,6 @@
 import { ALL_RULES, ruleInfo } from '../dockerfile/rules/ruleCatalog';
 import type { Finding, Severity } from '../dockerfile/rules/ruleTypes';
+import { printable } from '../engine/humanize';
 
 export interface FileFindings {
   /** As given or found, relative to the working directory when inside it. */
@@ -16,22 +17,30 @@ export function formatFindings(format: Format, results: readonly FileFindings[],
   switch (format) {
     case 'tty':
       return results.flatMap((r) => r.findings.map((f) => {
-        const where = `${r.file}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
+        const where = `${printable(r.file, true)}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
         const level = options.colour ? `${COLOURS[f.severity]}${f.severity}\x1b[0m` : f.severity;
-        return `${options.colour ? `\x1b[1m${where}\x1b[0m` : where} ${f.rule} ${level}: ${f.message}\n`;
+        return `${options.colour ? `\x1b[1m${where}\x1b[0m` : where} ${f.rule} ${level}: ${printable(f.message, true)}\n`;
       })).join('');
     case 'gnu':
-      return results.flatMap((r) => r.findings.map((f) => `stevedore:${r.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.rule} ${f.severity}: ${f.message}\n`)).join('');
+      return results.flatMap((r) => r.findings.map((f) => `stevedore:${printable(r.file, true)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.rule} ${f.severity}: ${printable(f.message, true)}\n`)).join('');
     case 'json':
-      return `${JSON.stringify(results.flatMap((r) => r.findings.map((f) => ({
+      return json(results.flatMap((r) => r.findings.map((f) => ({
         code: f.rule, level: f.severity, message: f.message, file: r.file,
         line: f.range.start.line + 1, column: f.range.start.character + 1, endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
-      }))), null, 2)}\n`;
+      }))));
     case 'checkstyle':
       return checkstyle(results);
     case 'sarif':
-      return `${JSON.stringify(sarif(results, options.version), null, 2)}\n`;
+      return json(sarif(results, options.version));
   }
+}
+
+/**
+ * JSON.stringify escapes C0 controls but writes DEL, C1 controls and line separators raw, which a
+ * terminal showing the output may act on; as `\uNNNN` escapes the JSON holds the same strings.
+ */
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(/[\x7f-\x9f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 function checkstyle(results: readonly FileFindings[]): string {
@@ -41,9 +50,14 @@ function checkstyle(results: readonly FileFindings[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<checkstyle version="4.3">\n${files.join('')}</checkstyle>\n`;
 }
 
+/** Characters XML 1.0 forbids even as references (controls, U+FFFE, U+FFFF, lone surrogates). */
+const NOT_XML = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/** An attribute value: controls as printable() writes them, what XML cannot hold as `\uNNNN`, markup and tabs as references. */
 function xml(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return printable(s, true)
+    .replace(NOT_XML, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/[&<>"'\t]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = { error: 'error', warning: 'warning', info: 'note', style: 'note', ignore: 'none' };

@@ -164,7 +164,8 @@ export function parseDockerfile(input: string): Dockerfile {
 function build(keyword: string, keywordRange: Range, range: Range, startLine: number, endLine: number, text: LogicalText, textStart: number, heredocs: Heredoc[], index: number, escape: string): Instruction {
   const { flags, argsStart } = FLAG_INSTRUCTIONS.has(keyword) ? parseFlags(text.text, textStart, escape) : { flags: [], argsStart: skipBlanks(text.text, textStart) };
   let trigger: Instruction | undefined;
-  if (keyword === 'ONBUILD' && argsStart < text.text.length) {
+  // Only one level: a trigger that is itself ONBUILD is an error (DL3043) and nothing reads its trigger.
+  if (keyword === 'ONBUILD' && textStart === 0 && argsStart < text.text.length) {
     let k = argsStart;
     while (k < text.text.length && !isSpaceOrTab(text.text.charCodeAt(k))) k++;
     const triggerKeyword = text.text.slice(argsStart, k).toUpperCase();

@@ -74,7 +74,8 @@ export function buildModel(doc: Dockerfile): DockerfileModel {
       current = { instructions };
     } else current?.instructions.push(ins);
     stageOf.push(stages.length - 1);
-    if (ins.keyword === 'ARG' || ins.keyword === 'ENV') variables.push(...declarationsOf(ins, stages.length - 1));
+    // not push(...list): an ENV of 200,000 pairs is more arguments than the stack holds
+    if (ins.keyword === 'ARG' || ins.keyword === 'ENV') for (const v of declarationsOf(ins, stages.length - 1)) variables.push(v);
   }
   const byName = new Map<string, Stage>();
   for (const s of stages) if (s.name && !byName.has(s.name)) byName.set(s.name, s);
@@ -150,18 +151,27 @@ export const PREDEFINED_ARGS: Readonly<Record<string, string>> = {
  */
 export function resolveVariable(model: DockerfileModel, name: string, at: number): { declaration: VariableDeclaration; value?: string } | undefined {
   const stage = model.doc.instructions[at]?.keyword === 'FROM' ? -1 : (model.stageOf[at] ?? -1);
-  return resolveIn(model, name, stage, at, false);
+  return resolveIn(model, name, stage, at);
 }
 
-function resolveIn(model: DockerfileModel, name: string, stage: number, before: number, envOnly: boolean): { declaration: VariableDeclaration; value?: string } | undefined {
-  let found: VariableDeclaration | undefined;
+function resolveIn(model: DockerfileModel, name: string, stage: number, before: number): { declaration: VariableDeclaration; value?: string } | undefined {
+  const byStage = new Map<number, VariableDeclaration[]>();
   for (const v of model.variables) {
-    if (v.instruction.index >= before) break;
-    if (v.name === name && v.stage === stage && (!envOnly || v.kind === 'ENV')) found = v;
+    if (v.name !== name) continue;
+    const list = byStage.get(v.stage);
+    if (list) list.push(v);
+    else byStage.set(v.stage, [v]);
   }
-  if (!found && stage >= 0) {
+  let found: VariableDeclaration | undefined;
+  // a loop, not recursion, up the chain of stages built on stages: a chain may be as long as the file
+  for (let envOnly = false; ; envOnly = true, before = Infinity) {
+    for (const v of byStage.get(stage) ?? []) {
+      if (v.instruction.index >= before) break;
+      if (!envOnly || v.kind === 'ENV') found = v;
+    }
     const parent = model.stages[stage]?.parent;
-    return parent === undefined ? undefined : resolveIn(model, name, parent, Infinity, true);
+    if (found || stage < 0 || parent === undefined) break;
+    stage = parent;
   }
   if (!found) return undefined;
   if (found.kind === 'ARG' && found.value === undefined && found.stage >= 0) {
@@ -202,21 +212,35 @@ export function variableReferences(ins: Instruction, escape: string): VariableRe
 
 /**
  * A value with the variables known at instruction `at` substituted (`$X`, `${X}`, `${X:-default}`);
- * undefined when one is unknown. Nesting is bounded, so a variable defined through itself stops.
+ * undefined when one is unknown. Nesting is bounded, so a variable defined through itself stops, and
+ * so is the work: ARGs that each use the previous one many times would grow it exponentially.
  */
-export function expandValue(model: DockerfileModel, value: string, at: number, depth = 0): string | undefined {
+export function expandValue(model: DockerfileModel, value: string, at: number): string | undefined {
+  return expandIn(model, value, at, 0, { left: EXPANSION_BUDGET });
+}
+
+/** Substitutions one expansion may make: far more than any real chain of ARGs needs. */
+const EXPANSION_BUDGET = 256;
+/** A longer expansion is not worth showing. */
+const MAX_EXPANDED = 4096;
+
+function expandIn(model: DockerfileModel, value: string, at: number, depth: number, budget: { left: number }): string | undefined {
   if (!value.includes('$')) return value;
   if (depth > 8) return undefined;
   let unknown = false;
   const out = value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, braced: string | undefined, op: string | undefined, word: string | undefined, plain: string | undefined) => {
+    if (unknown || --budget.left < 0) {
+      unknown = true;
+      return '';
+    }
     const name = braced ?? plain!;
     const resolved = resolveVariable(model, name, at);
-    const own = resolved?.value === undefined ? undefined : expandValue(model, resolved.value, resolved.declaration.instruction.index, depth + 1);
+    const own = resolved?.value === undefined ? undefined : expandIn(model, resolved.value, resolved.declaration.instruction.index, depth + 1, budget);
     const set = own !== undefined && (own !== '' || !op?.startsWith(':'));
     if (op?.endsWith('-')) return set ? own : (word ?? '');
     if (op?.endsWith('+')) return set ? (word ?? '') : '';
     if (own === undefined) unknown = true;
     return own ?? '';
   });
-  return unknown ? undefined : out;
+  return unknown || out.length > MAX_EXPANDED ? undefined : out;
 }

@@ -5,8 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import Ajv from 'ajv-draft-04';
-import { formatFindings } from '../../src/cli/lintFormats';
+import { FORMATS, formatFindings } from '../../src/cli/lintFormats';
 import { lintDockerfile } from '../../src/dockerfile/linter';
+import { assertClean } from '../support/hostile';
+import { reportedFindings } from '../support/lintOutput';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const FIXTURES = path.resolve(__dirname, '../fixtures/lint');
@@ -108,6 +110,16 @@ describe('stevedore lint (the built CLI) on fixture trees', () => {
       assert.equal(r.status, 2, args.join(' '));
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+  });
+
+  test('Dockerfile text with control characters, U+FFFF and a lone surrogate: every format stays clean and valid (checkstyle is strict XML 1.0)', () => {
+    const input = 'FROM debian\n\x1b[2K\rverified\x07OK\uffff\ufffe\ud800\x01\x9b x\nRUN ' + '$('.repeat(2000) + '\n';
+    for (const format of FORMATS) {
+      const r = spawnSync(process.execPath, [CLI, 'lint', '--format', format, '-'], { input, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 1, `${format}: ${r.stderr}`);
+      assertClean(r.stdout + r.stderr, format);
+      assert.deepEqual(reportedFindings(format, r.stdout).map((f) => `${f.line}:${f.column} ${f.rule}`), ['1:6 DL3006', '2:1 DF001', '3:404 DF013'], format);
     }
   });
 

@@ -64,8 +64,8 @@ function checkInstruction(ctx: RuleContext, ins: Instruction, owner: Instruction
       } else if (words.length === 3 && !/^[a-z][a-z0-9_.-]*$/i.test(words[2].value) && !words[2].value.includes('$')) {
         report('DF007', words[2].start, words[2].end, `Invalid stage name "${words[2].value}": it must start with a letter and hold only letters, digits, "_", "-" and ".".`);
       }
-      const stage = ctx.model.stages.find((s) => s.from === ins);
-      if (stage?.imageError && words[0]) report('DF010', words[0].start, words[0].end, `${stage.imageError}.`);
+      const stage = ctx.model.stages[ctx.model.stageOf[ins.index]];
+      if (stage?.from === ins && stage.imageError && words[0]) report('DF010', words[0].start, words[0].end, `${stage.imageError}.`);
       break;
     }
     case 'EXPOSE':
@@ -116,7 +116,7 @@ function checkInstruction(ctx: RuleContext, ins: Instruction, owner: Instruction
       break;
     }
     case 'ONBUILD':
-      if (!ins.trigger) ctx.report('DF002', ins.keywordRange, owner, 'ONBUILD needs an instruction to run.');
+      if (!ins.trigger && ins === owner) ctx.report('DF002', ins.keywordRange, owner, 'ONBUILD needs an instruction to run.');
       break;
   }
 }

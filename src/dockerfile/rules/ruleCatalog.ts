@@ -104,6 +104,8 @@ export const BUILD_RULES: readonly RuleInfo[] = [
   builder('DF010', 'error', 'Invalid arguments.', '#overview'),
   builder('DF011', 'error', 'Unterminated heredoc.', '#here-documents'),
   builder('DF012', 'error', 'No FROM: a Dockerfile must have a build stage.', '#from'),
+  builder('DF013', 'warning', 'The shell nests too deeply to check.', '#run'),
+  builder('DF014', 'error', 'The linter failed on this file, so it was not checked (the other files were): please report this with the file.', '#overview'),
 ];
 
 export const ALL_RULES: readonly RuleInfo[] = [...HADOLINT_RULES, ...BUILD_RULES];

@@ -1,6 +1,6 @@
 import { parseShell } from '../shell/shellParser';
 import type { ShellCommand } from '../shell/shellSyntax';
-import { LogicalText, type Dockerfile, type Instruction, type Range } from '../syntax';
+import { LogicalText, type Dockerfile, type Instruction, type Position, type Range } from '../syntax';
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'busybox']);
 
@@ -13,12 +13,21 @@ export class RunShell {
   /** Pipes, as offsets with their source. */
   readonly pipes: { offset: number; source: LogicalText }[] = [];
   private readonly sources = new Map<ShellCommand, LogicalText>();
+  /** The first place its shell nests deeper than the parser reads (MAX_SHELL_DEPTH). */
+  tooDeep?: Range;
 
-  constructor(readonly instruction: Instruction, doc: Dockerfile) {
+  constructor(readonly instruction: Instruction, private readonly doc: Dockerfile) {
     const json = instruction.json;
     if (json) {
       const values = json.values;
-      const script = values.length >= 3 && SHELLS.has(basename(values[0])) && values[1] === '-c' ? values[2] : values.join(' ');
+      const shellC = values.length >= 3 && SHELLS.has(basename(values[0])) && values[1] === '-c';
+      if (shellC && instruction.text.text.slice(json.starts[2] + 1, json.ends[2] - 1) === values[2]) {
+        // no escape in the JSON string: the script is the document's text, ranges and all
+        this.add(instruction.text, json.starts[2] + 1, json.ends[2] - 1);
+        return;
+      }
+      // otherwise its offsets are not the document's: ranges are approximate, kept inside the document by rangeOf
+      const script = shellC ? values[2] : values.join(' ');
       const text = new LogicalText();
       const at = instruction.text.positionAt(json.starts[0] ?? instruction.argsStart);
       text.append(script, at.line, at.character);
@@ -48,12 +57,24 @@ export class RunShell {
       this.sources.set(c, source);
     }
     for (const p of script.pipes) this.pipes.push({ offset: p, source });
+    if (script.tooDeep !== undefined) this.tooDeep ??= this.inDocument(source.rangeOf(Math.max(start, script.tooDeep - 1), script.tooDeep));
   }
 
-  /** From the command's name to its last word. */
+  /**
+   * From the command's name to its last word, inside the document: a quote left open in a heredoc
+   * runs over its line breaks, and an escaped exec form's script has no exact place.
+   */
   rangeOf(cmd: ShellCommand): Range {
     const source = this.sources.get(cmd)!;
-    return source.rangeOf(cmd.nameWord.start, Math.max(cmd.nameWord.end, cmd.args.at(-1)?.end ?? 0));
+    return this.inDocument(source.rangeOf(cmd.nameWord.start, Math.max(cmd.nameWord.end, cmd.args.at(-1)?.end ?? 0)));
+  }
+
+  private inDocument(range: Range): Range {
+    const clamp = (p: Position): Position => {
+      const line = Math.min(p.line, this.doc.lineCount - 1);
+      return { line, character: Math.min(p.character, this.doc.lines[line].length) };
+    };
+    return { start: clamp(range.start), end: clamp(range.end) };
   }
 
   sourceOf(cmd: ShellCommand): LogicalText {

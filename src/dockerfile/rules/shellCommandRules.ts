@@ -1,4 +1,5 @@
 import { hasFlag, isCommand } from '../shell/shellCommands';
+import { MAX_SHELL_DEPTH } from '../shell/shellParser';
 import type { Instruction } from '../syntax';
 import { eachCommand } from './packageManagerRules';
 import type { RunShell } from './runShell';
@@ -8,6 +9,7 @@ const POINTLESS = new Set(['free', 'kill', 'mount', 'ps', 'service', 'shutdown',
 const NON_POSIX = /^(pwsh|powershell|cmd)(\.exe)?$/i;
 
 export function checkCommands(ctx: RuleContext): void {
+  for (const run of ctx.runs) if (run.tooDeep) ctx.report('DF013', run.tooDeep, run.instruction, `The shell nests deeper than ${MAX_SHELL_DEPTH} levels here: the rest of this RUN was not checked.`);
   eachCommand(ctx, (cmd, run) => {
     const range = () => run.rangeOf(cmd);
     if (POINTLESS.has(cmd.name)) ctx.report('DL3001', range(), run.instruction);

@@ -17,6 +17,12 @@ const WRAPPERS: Record<string, ReadonlySet<string>> = {
 };
 const PLAIN_RUN = /[^ \t\n\r;&|<>()\\'"$`]+/y;
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
+/**
+ * How deep `$(`, backticks and subshells may nest before the parser stops descending. Real scripts
+ * nest a handful of levels; 1,876 levels overflowed V8's default stack, so 200 is far above any
+ * script a person writes and far below what the stack holds, even entered from a deep caller.
+ */
+export const MAX_SHELL_DEPTH = 200;
 
 interface RawWord extends ShellWord {
   /** Whether the first character was unquoted and unescaped (so keywords and assignments count). */
@@ -29,23 +35,36 @@ interface RawWord extends ShellWord {
  * backticks, `${...}`, `$((...))`, subshells, redirections (their targets are not arguments),
  * heredocs, comments, and the compound commands (if, for, while, case, functions). Commands inside
  * substitutions and subshells are listed too, marked `nested`. Never throws; unterminated quotes
- * and substitutions end at the end of the text.
+ * and substitutions end at the end of the text; past MAX_SHELL_DEPTH nested levels the rest of the
+ * text is not read and `tooDeep` says where.
  */
 export function parseShell(text: string, start = 0, end = text.length): ShellScript {
-  const parser = new Parser(text, end);
+  const parser = new Parser(text, end, 0);
   parser.parseList(start, 0, false);
-  return { commands: parser.commands, pipes: parser.pipes, separators: parser.separators };
+  return { commands: parser.commands, pipes: parser.pipes, separators: parser.separators, tooDeep: parser.tooDeep };
 }
 
 class Parser {
   readonly commands: ShellCommand[] = [];
   readonly pipes: number[] = [];
   readonly separators: number[] = [];
+  tooDeep?: number;
 
-  constructor(private readonly text: string, private readonly end: number) {}
+  constructor(private readonly text: string, private readonly end: number, private depth: number) {}
 
   /** Parses commands from i until `stop` (`)` or a backtick, as a char code) or the end; returns the index after the stop. */
   parseList(i: number, stop: number, nested: boolean): number {
+    if (this.depth >= MAX_SHELL_DEPTH) {
+      this.tooDeep ??= i;
+      return this.end;
+    }
+    this.depth++;
+    const next = this.parseListAt(i, stop, nested);
+    this.depth--;
+    return next;
+  }
+
+  private parseListAt(i: number, stop: number, nested: boolean): number {
     const text = this.text;
     const end = this.end;
     let words: RawWord[] = [];
@@ -56,7 +75,8 @@ class Parser {
     let caseDepth = 0;
     let commandStart = i;
     const finish = (at: number) => {
-      if (words.length) this.emit(words, commandStart, at, nested);
+      // past the depth limit the enclosing commands are cut short: what they run is unknown
+      if (words.length && this.tooDeep === undefined) this.emit(words, commandStart, at, nested);
       words = [];
       redirectNext = false;
     };
@@ -328,7 +348,8 @@ class Parser {
       value += text.slice(i, j);
       i = j;
     }
-    return { value, start, end: i, quoted, expands, plainStart };
+    // an unterminated quote or a trailing escape steps past the end
+    return { value, start, end: Math.min(i, end), quoted, expands, plainStart };
   }
 
   /** From a `$` or a backtick: returns the index after the expansion, parsing substituted commands. */
@@ -338,10 +359,14 @@ class Parser {
     if (text.charCodeAt(i) === 96) {
       let j = i + 1;
       while (j < end && text.charCodeAt(j) !== 96) j += text.charCodeAt(j) === 92 ? 2 : 1;
-      const inner = new Parser(text, Math.min(j, end));
+      const inner = new Parser(text, Math.min(j, end), this.depth);
       inner.parseList(i + 1, 0, true);
-      this.commands.push(...inner.commands);
-      this.pipes.push(...inner.pipes);
+      for (const c of inner.commands) this.commands.push(c);
+      for (const p of inner.pipes) this.pipes.push(p);
+      if (inner.tooDeep !== undefined) {
+        this.tooDeep ??= inner.tooDeep;
+        return end;
+      }
       return Math.min(j + 1, end);
     }
     const n = text.charCodeAt(i + 1);

@@ -34,4 +34,6 @@ export interface ShellScript {
   readonly pipes: readonly number[];
   /** Offsets of the `&&`, `||`, `;` and newlines that separate top-level commands. */
   readonly separators: readonly number[];
+  /** Where the script nests deeper than the parser descends (MAX_SHELL_DEPTH); the rest was not read. */
+  readonly tooDeep?: number;
 }

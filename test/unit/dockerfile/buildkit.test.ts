@@ -98,6 +98,9 @@ describe('build checks (DF rules)', () => {
     ['COPY without destination', 'FROM debian:12\nCOPY onlyone', ['DF010']],
     ['HEALTHCHECK NONE with arguments', 'FROM debian:12\nHEALTHCHECK NONE x', ['DF010']],
     ['no FROM', 'RUN echo', ['DF012']],
+    ['a shell nested past the parser\'s depth', `FROM debian:12\nRUN ${'$('.repeat(1876)}`, ['DF013']],
+    ['ONBUILD ONBUILD, however deep', `FROM debian:12\n${'ONBUILD '.repeat(100_000)}RUN x`, []],
+    ['an ENV of 200,000 pairs (more than a spread fits on the stack)', `FROM debian:12\nENV ${'a=1 '.repeat(200_000)}`, []],
     ['an image reference Docker rejects', 'FROM Debian:12', ['DF010']],
   ];
   for (const [name, text, expected] of cases) test(name, () => assert.deepEqual(rules(text), expected));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseShell } from '../../../src/dockerfile/shell/shellParser';
+import { MAX_SHELL_DEPTH, parseShell } from '../../../src/dockerfile/shell/shellParser';
 
 const commands = (script: string) => parseShell(script).commands.map((c) => [c.name, ...c.args.map((a) => a.value)].join(' '));
 
@@ -56,5 +56,27 @@ describe('the shell parser', () => {
   test('unterminated quotes and substitutions end at the end of the text', () => {
     assert.deepEqual(commands('echo "unterminated && rm'), ['echo unterminated && rm']);
     assert.deepEqual(commands('echo $(ls'), ['ls', 'echo $(ls']);
+  });
+
+  test(`nesting up to ${MAX_SHELL_DEPTH} levels is read whole; deeper, it stops where the limit is passed`, () => {
+    const nest = (open: string, close: string, n: number) => `${open.repeat(n)}apt-get x${close.repeat(n)}; make`;
+    const full = parseShell(nest('$(', ')', MAX_SHELL_DEPTH - 1));
+    assert.equal(full.tooDeep, undefined);
+    assert.deepEqual(full.commands.filter((c) => c.name === 'apt-get' || c.name === 'make').map((c) => [c.name, c.nested]), [['apt-get', true], ['make', false]]);
+    for (const [open, close] of [['$(', ')'], ['( ', ' )'], ['"$(', ')"'], ['$(echo `', '`)']]) {
+      const script = nest(open, close, 2000);
+      const s = parseShell(script);
+      assert.ok(s.tooDeep !== undefined && s.tooDeep > 0 && s.tooDeep < script.indexOf('apt-get'), `${open}: stopped at ${s.tooDeep}`);
+      assert.ok(!s.commands.some((c) => c.name === 'apt-get'));
+    }
+  });
+
+  test('100,000 levels end in bounded time, without a stack overflow', () => {
+    for (const open of ['$(', '( ', '"$(', '`$(', '${', '$((']) {
+      const started = performance.now();
+      parseShell(open.repeat(100_000));
+      // a safety bound on a loaded CI machine; a few hundred ms here
+      assert.ok(performance.now() - started < 5000, `${open}: ${performance.now() - started} ms`);
+    }
   });
 });

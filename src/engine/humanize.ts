@@ -32,12 +32,13 @@ export function humanDuration(ms: number): string {
 }
 
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g;
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Text from outside (file names, image history, registry and engine messages, Dockerfile text) as
  * it may reach a terminal or a notification: C0/C1 controls, DEL and line separators escaped as
- * `\xNN` / `\uNNNN`, so none can move the cursor, recolour or fake a line. Tab and newline stay
+ * `\xNN` / `\uNNNN`, so none can move the cursor, recolour or fake a line; bidirectional overrides
+ * likewise, so none can reorder what is shown (Trojan Source). Tab and newline stay
  * unless `oneLine`, which escapes newline too.
  */
 export function printable(text: string, oneLine = false): string {

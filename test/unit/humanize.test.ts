@@ -34,6 +34,7 @@ describe('printable: outside text made safe for a terminal', () => {
     assert.equal(printable('ok\x1b[2K\rverified OK\x07'), 'ok\\x1b[2K\\x0dverified OK\\x07');
     assert.equal(printable('a\tb\nc\x7f\x9b'), 'a\tb\nc\\x7f\\x9b');
     assert.equal(printable('line\u2028sep'), 'line\\u2028sep');
+    assert.equal(printable('admin\u202e\u2066txt.exe'), 'admin\\u202e\\u2066txt.exe');
     assert.equal(printable('café 😀'), 'café 😀');
   });
 

@@ -3,6 +3,8 @@ import fs from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { decodeLayerIndex } from '../layers/layerIndex';
+import type { LayerIndexPool } from '../layers/layerIndexPool';
 import { layerTarChunks } from '../run/layerStream';
 import { writeFileAtomic } from './atomicFile';
 import { digestHex, isDigest, isIndexMediaType, type Descriptor, type ImageIndex, type ImageManifest } from './descriptor';
@@ -83,27 +85,24 @@ export function verifyingLayer(store: ImageStore, blob: Descriptor, diffId: stri
 
 /**
  * The uncompressed digest of a layer computed from its compressed bytes as they arrive (a pull):
- * one pass over the network's bytes, inflated on zlib's threads while the next ones download.
- * `digest()` is undefined when the bytes are not a layer this can read (verifyImage then says why).
+ * one pass over the network's bytes, inflated and hashed on a worker thread of `pool` while the
+ * main thread goes on downloading. `digest()` is undefined when the bytes are not a layer the
+ * indexer can read (verifyImage then says why).
  */
-export function layerDigester(): { write(chunk: Buffer): Promise<void>; digest(): Promise<string | undefined> } {
+export function layerDigester(pool: LayerIndexPool): { write(chunk: Buffer): Promise<void>; digest(): Promise<string | undefined> } {
   const input = new PassThrough({ highWaterMark: 4 << 20 });
-  const hash = createHash('sha256');
-  let failed = false;
-  const done = (async () => {
-    for await (const chunk of layerTarChunks(input)) hash.update(chunk);
-  })().catch(() => {
-    failed = true;
+  const done = pool.index(input).then((index) => decodeLayerIndex(index).meta.diffId, () => {
+    input.resume(); // the worker stopped reading: let later writes through
+    return undefined;
   });
   return {
     write: async (chunk) => {
-      if (failed || input.write(chunk)) return;
+      if (input.write(chunk)) return;
       await Promise.race([once(input, 'drain'), done]);
     },
-    digest: async () => {
+    digest: () => {
       input.end();
-      await done;
-      return failed ? undefined : `sha256:${hash.digest('hex')}`;
+      return done;
     },
   };
 }

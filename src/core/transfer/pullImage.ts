@@ -3,6 +3,7 @@ import { formatReference, type ImageReference, withDefaultTag } from '../registr
 import type { Descriptor, Platform } from '../registry/ociTypes';
 import { defaultPullPlatform } from '../registry/platform';
 import type { RegistryClient } from '../registry/registryClient';
+import { LayerIndexPool } from '../layers/layerIndexPool';
 import { RegistryError } from '../registry/registryError';
 import { partialPath } from '../store/blobIngest';
 import { ensureSpace } from '../store/diskSpace';
@@ -47,7 +48,13 @@ export async function pullImage(client: RegistryClient, store: ImageStore, refer
   for (const layer of manifest.layers) opts.onProgress?.({ id: shortDigest(layer.digest), status: 'Waiting', total: layer.size });
   await checkSpace(store, `${ref.domain}/${ref.path}`, blobs);
   const layers = new Set(manifest.layers.map((l) => l.digest));
-  await boundedEach(blobs, opts.concurrency ?? 3, (blob) => fetchBlob(client, store, ref, blob, opts, layers.has(blob.digest)));
+  const concurrency = opts.concurrency ?? 3;
+  const pool = new LayerIndexPool();
+  try {
+    await boundedEach(blobs, concurrency, (blob) => fetchBlob(client, store, ref, blob, opts, layers.has(blob.digest) ? pool : undefined));
+  } finally {
+    pool.dispose();
+  }
   await store.writeBlob(resolved.bytes, { digest: resolved.descriptor.digest, size: resolved.descriptor.size });
   let named: Descriptor = { mediaType: resolved.descriptor.mediaType, digest: resolved.descriptor.digest, size: resolved.descriptor.size };
   // An index is kept as the name only when pulled for this host: the store lists an index through its host entry.
@@ -77,7 +84,7 @@ async function checkSpace(store: ImageStore, repo: string, blobs: readonly Descr
   if (count > 1) await ensureSpace(store.ingestDir, needed, `the ${count} blobs of ${repo} still to download`);
 }
 
-async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageReference, blob: Descriptor, opts: PullOptions, layer: boolean): Promise<void> {
+async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageReference, blob: Descriptor, opts: PullOptions, layerPool: LayerIndexPool | undefined): Promise<void> {
   const id = shortDigest(blob.digest);
   const report = (status: 'Downloading' | 'Verifying' | 'Download complete' | 'Already exists', current?: number) => opts.onProgress?.({ id, status, current, total: blob.size });
   if (await store.hasBlob(blob.digest)) return report('Already exists');
@@ -85,7 +92,7 @@ async function fetchBlob(client: RegistryClient, store: ImageStore, repo: ImageR
   if (ingest.complete) return report('Already exists');
   let current = ingest.offset;
   // A layer downloaded whole is hashed uncompressed on the way, so naming the image needs no second pass.
-  const digester = layer && current === 0 ? layerDigester() : undefined;
+  const digester = layerPool && current === 0 ? layerDigester(layerPool) : undefined;
   // Chunks from the socket are small; the disk gets them in pieces of about a megabyte, one piece
   // being written while the next arrives.
   let pending: Buffer[] = [];

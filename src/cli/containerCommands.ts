@@ -2,7 +2,7 @@ import { lastEvent } from '../core/run/coreEvents';
 import type { ContainerRunner, CreateRequest, ExecOptions } from '../core/run/containerRunner';
 import { CoreEngine } from '../engine/core/coreEngine';
 import type { ContainerSummary, Engine } from '../engine/engine';
-import { humanDuration } from '../engine/humanize';
+import { humanDuration, printable } from '../engine/humanize';
 import { CliError, print, table, type CliCommand } from './cliCommand';
 import { lastValue, parseContainerArgs, type ContainerArgs } from './containerArgs';
 import { withEngine } from './engineCommands';
@@ -44,7 +44,7 @@ function eachContainer(name: string, summary: string, usage: string, spec: { fla
             await act(engine, id, args);
             process.stdout.write(`${id}\n`);
           } catch (err) {
-            process.stderr.write(`stevedore: ${(err as Error).message}\n`);
+            process.stderr.write(`stevedore: ${printable((err as Error).message)}\n`);
             code = 1;
           }
         }

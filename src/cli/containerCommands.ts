@@ -72,6 +72,13 @@ async function exitCodeOf(engine: Engine, core: CoreEngine | undefined, id: stri
   }
 }
 
+/** The docker CLI's exit code for a container that could not start: 127 no such command, 126 not runnable, else 125. */
+function startFailureCode(message: string): number {
+  if (/exec: ".*": (executable file not found in \$PATH|stat .*: no such file or directory)/.test(message)) return 127;
+  if (/exec: ".*": (permission denied|is a directory)/.test(message)) return 126;
+  return 125;
+}
+
 const run: CliCommand = {
   name: 'run',
   summary: 'create and start a container, attached to its output unless -d [--engine core]',
@@ -116,7 +123,7 @@ const run: CliCommand = {
         }
       } catch (err) {
         if (err instanceof CliError) throw err;
-        throw new CliError((err as Error).message, 125);
+        throw new CliError((err as Error).message, startFailureCode((err as Error).message));
       }
       if (detach) {
         process.stdout.write(`${id}\n`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,15 +44,39 @@ export interface CliResult {
   readonly ms: number;
 }
 
-/** Runs `stevedore ARGS` as `user` with its store at `home`, killed after `timeoutMs`. */
-export function runCli(user: AsUser, home: string, args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; input?: string } = {}): CliResult {
+type CliOptions = { env?: Record<string, string>; timeoutMs?: number; cwd?: string; input?: string };
+
+function cliInvocation(user: AsUser, home: string, args: readonly string[], options: CliOptions): { argv: string[]; env: Record<string, string> } {
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: home, STEVEDORE_HOME: home, TMPDIR: path.join(home, 'tmp'), NO_COLOR: '1', ...options.env };
   fs.mkdirSync(env.TMPDIR, { recursive: true });
   if (user === 'nobody') fs.chownSync(env.TMPDIR, NOBODY, NOBODY);
   const argv = user === 'root' ? [process.execPath, CLI, ...args] : ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args];
+  return { argv, env };
+}
+
+/** Runs `stevedore ARGS` as `user` with its store at `home`, killed after `timeoutMs`. */
+export function runCli(user: AsUser, home: string, args: readonly string[], options: CliOptions = {}): CliResult {
+  const { argv, env } = cliInvocation(user, home, args, options);
   const started = Date.now();
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env, cwd: options.cwd ?? home, input: options.input, timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - started };
+}
+
+/** runCli without blocking this process: for a test that serves the CLI itself (a fake registry). */
+export function runCliAsync(user: AsUser, home: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const { argv, env } = cliInvocation(user, home, args, options);
+  const started = Date.now();
+  const child = spawn(argv[0], argv.slice(1), { env, cwd: options.cwd ?? home, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(options.input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  return new Promise((resolve) => child.on('close', (status, signal) => {
+    clearTimeout(timer);
+    resolve({ status, signal, stdout, stderr, ms: Date.now() - started });
+  }));
 }
 
 /** C0 controls (but tab and newline), DEL and C1 controls: what must never reach a terminal raw. */

@@ -145,7 +145,7 @@ export class Transport {
         }
         const now = Date.now();
         const bytes = moved();
-        const heldBack = res !== undefined && (res.isPaused() || res.readableLength >= res.readableHighWaterMark);
+        const heldBack = res !== undefined && res.readableLength >= res.readableHighWaterMark;
         if (bytes !== last || heldBack) {
           last = bytes;
           lastAt = now;

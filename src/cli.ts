@@ -8,7 +8,7 @@ import { inspectCommand } from './cli/inspectCommand';
 import { lintCommand } from './cli/lintCommand';
 import { registryCommands } from './cli/registryCommands';
 import { storeCommands } from './cli/storeCommands';
-import { printable } from './engine/humanize';
+import { printable, systemErrorMessage } from './engine/humanize';
 
 const COMMANDS: readonly CliCommand[] = [...engineCommands, ...containerCommands, ...imageCommands, ...storeCommands, ...registryCommands, buildCommand, lintCommand, inspectCommand];
 
@@ -40,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return await command.run(args);
   } catch (err) {
     const exitCode = err instanceof CliError ? err.exitCode : 1;
-    process.stderr.write(`stevedore: ${printable(err instanceof Error ? err.message : String(err))}\n`);
+    process.stderr.write(`stevedore: ${printable(systemErrorMessage(err) ?? (err instanceof Error ? err.message : String(err)))}\n`);
     return exitCode;
   }
 }

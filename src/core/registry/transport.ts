@@ -38,6 +38,17 @@ const CERT_ERRORS = new Set([
   'UNABLE_TO_GET_ISSUER_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED',
 ]);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
+/** In words; an ETIMEDOUT of our own (no syscall) keeps its message, which says which limit. */
+const UNREACHABLE_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused (nothing listens there)',
+  ENOTFOUND: 'no such host (the name does not resolve)',
+  EAI_AGAIN: 'the name could not be resolved (DNS did not answer)',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ETIMEDOUT: 'the connection timed out',
+  ECONNRESET: 'the connection was dropped',
+  EPIPE: 'the connection was dropped',
+};
 
 /** True for a failure of the certificate check, as opposed to a server that does not speak TLS. */
 export function isCertificateError(err: unknown): boolean {
@@ -54,7 +65,7 @@ export function networkError(err: unknown, what: string): RegistryError {
   }
   if (code === 'EPROTO' || code.startsWith('ERR_SSL')) return new RegistryError('tls', `${what}: TLS handshake failed (${e.message})`);
   if (e?.name === 'AbortError') return new RegistryError('unreachable', `${what}: cancelled`);
-  if (UNREACHABLE.has(code)) return new RegistryError('unreachable', `${what}: ${code === 'ECONNRESET' ? 'the connection was dropped' : e.message}`);
+  if (UNREACHABLE.has(code)) return new RegistryError('unreachable', `${what}: ${code === 'ETIMEDOUT' && !e.syscall ? e.message : UNREACHABLE_TEXT[code]}`);
   return new RegistryError('protocol', `${what}: ${e?.message ?? String(err)}`);
 }
 

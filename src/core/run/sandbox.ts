@@ -129,7 +129,7 @@ export function spawnSandboxed(spec: SandboxSpec): ChildProcess {
   for (const dir of ['proc', 'sys', 'dev']) mountPointDir(rootfs, dir);
   const { uid, gid } = sandboxUser(rootfs, spec.user, ok.rootless);
   const cwd = spec.cwd || '/';
-  resolveInRoot(rootfs, cwd, { createDirs: true, followLast: true });
+  if (!fs.statSync(resolveInRoot(rootfs, cwd, { createDirs: true, followLast: true })).isDirectory()) throw new Error(`chdir to the working directory ${JSON.stringify(cwd)} failed: not a directory`);
   checkCommand(rootfs, spec.argv[0], spec.env, cwd);
   const namespaces = ['--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', ...(spec.network === 'none' ? ['--net'] : [])];
   const args = [...(ok.rootless ? ['--user', '--map-root-user'] : []), ...namespaces, '--', '/bin/sh', '-c', SETUP, 'sandbox', rootfs, spec.hostname ?? '', spec.network, ...execLine({ ...spec, rootfs }, uid, gid, cwd, ok.rootless)];

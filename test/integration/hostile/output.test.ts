@@ -96,6 +96,20 @@ describe('hostile input: secrets, terminal injection, unclear ends', { skip: ski
       }
     });
 
+    test(`a registry that is not there, or a host that does not resolve: said in words, no Node error code (${user})`, () => {
+      const { home, env, cleanup } = setup(user);
+      try {
+        const refused = runCli(user, home, ['pull', '--engine', 'core', '127.0.0.1:9/hostile/none:1'], { env, timeoutMs: 20_000 });
+        assertRefused(refused, /reach 127\.0\.0\.1:9 \(over https, then http\): the connection was refused/);
+        assert.doesNotMatch(refused.stderr, /ECONNREFUSED/);
+        const unknown = runCli(user, home, ['pull', '--engine', 'core', 'no-such-host.invalid/hostile/none:1'], { env, timeoutMs: 20_000 });
+        assertRefused(unknown, /reach no-such-host\.invalid: no such host/);
+        assert.doesNotMatch(unknown.stderr, /ENOTFOUND|getaddrinfo/);
+      } finally {
+        cleanup();
+      }
+    });
+
     test(`a registry whose token answer holds the secret: not shown, not stored (${user})`, async () => {
       const { home, env, cleanup } = setup(user);
       const registry = await fakeRegistry((req, res, base) => {
@@ -220,7 +234,7 @@ describe('hostile input: secrets, terminal injection, unclear ends', { skip: ski
     after(() => shared.cleanup());
 
     for (const user of USERS) {
-      test(`run --rm with a missing command says so, as docker does, and exits 127 (${user})`, () => {
+      test(`run --rm with a missing command says so, as docker does, and exits 127; a file as workdir and an out-of-range uid are refused (${user})`, () => {
         const { dir: home, cleanup } = userDir(user);
         try {
           assert.equal(runCli(user, home, ['load', '-i', archive, '--engine', 'core'], { timeoutMs: 60_000 }).status, 0);
@@ -234,6 +248,12 @@ describe('hostile input: secrets, terminal injection, unclear ends', { skip: ski
           const absolute = runCli(user, home, ['run', '--rm', '--engine', 'core', baseImage(), '/bin/no-such'], { timeoutMs: 30_000 });
           assert.equal(absolute.status, 127, absolute.stderr);
           assert.match(absolute.stderr, /exec: "\/bin\/no-such": stat \/bin\/no-such: no such file or directory/);
+          const fileAsWorkdir = runCli(user, home, ['run', '--rm', '--engine', 'core', '-w', '/etc/passwd', baseImage(), 'true'], { timeoutMs: 30_000 });
+          assert.equal(fileAsWorkdir.status, 125, fileAsWorkdir.stderr);
+          assert.match(fileAsWorkdir.stderr, /chdir to the working directory "\/etc\/passwd" failed: not a directory/);
+          const hugeUid = runCli(user, home, ['run', '--rm', '--engine', 'core', '-u', '99999999999', baseImage(), 'true'], { timeoutMs: 30_000 });
+          assert.equal(hugeUid.status, 125, hugeUid.stderr);
+          assert.match(hugeUid.stderr, /uids and gids must be in range 0-2147483647/);
           const ok = runCli(user, home, ['run', '--rm', '--engine', 'core', baseImage(), 'sh', '-c', 'exit 3'], { timeoutMs: 30_000 });
           assert.equal(ok.status, 3, 'a command that exists still runs and gives its own code');
           assert.equal(runCli(user, home, ['ps', '-a', '-q', '--engine', 'core']).stdout, '', '--rm left no container');

@@ -222,6 +222,39 @@ describe('hostile input: secrets, terminal injection, unclear ends', { skip: ski
     });
   }
 
+  for (const user of USERS) {
+    test(`a layer entry with a huge GNU base-256 mtime: inspect --json gives JSON or a clean refusal, never "Invalid time value" (${user})`, () => {
+      const { dir: home, cleanup } = userDir(user);
+      try {
+        const layer = makeTar([{ path: 'old', content: 'a' }, { path: 'future', content: 'b' }]);
+        const future = 1024; // the second header: after the first header and its one block of content
+        const seconds = 10n ** 15n; // 30 million years: past what a Date holds
+        for (let i = 0; i < 11; i++) layer[future + 147 - i] = Number((seconds >> BigInt(8 * i)) & 0xffn);
+        layer[future + 136] = 0x80; // GNU base-256
+        layer.write('        ', future + 148, 'latin1');
+        let sum = 0;
+        for (const b of layer.subarray(future, future + 512)) sum += b;
+        layer.write(`${sum.toString(8).padStart(6, '0')}\0 `, future + 148, 'latin1');
+        const archive = path.join(home, 'future.tar');
+        fs.writeFileSync(archive, makeImageArchive([layer]));
+        if (user === 'nobody') fs.chownSync(archive, NOBODY, NOBODY);
+        const r = runCli(user, home, ['inspect', archive, '--json'], { timeoutMs: 30_000 });
+        assertEndedWithin(r, 30_000);
+        assertClean(r.stdout + r.stderr);
+        if (r.status === 0) {
+          const files = (JSON.parse(r.stdout) as { layers: { files: { path: string; mtime: string | null }[] }[] }).layers[0].files;
+          assert.equal(files.find((f) => f.path === '/old')?.mtime, new Date(1700000000_000).toISOString());
+          assert.ok(files.some((f) => f.path === '/future'), 'the entry is listed');
+        } else {
+          assert.equal(r.status, 1, r.stderr);
+          assert.match(r.stderr, /^stevedore: .+\n$/);
+        }
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
   describe('a command the image does not have', { skip: skipUnlessAvailable(sandboxMissing() ?? dockerMissing()) }, () => {
     let shared: { dir: string; cleanup: () => void };
     let archive: string;

@@ -8,5 +8,5 @@ export STEVEDORE_FUZZ_MS="${STEVEDORE_FUZZ_MS:-600000}"
 export STEVEDORE_FUZZ_SEED="${STEVEDORE_FUZZ_SEED:-$RANDOM$RANDOM}"
 export STEVEDORE_FUZZ_CASES="${STEVEDORE_FUZZ_CASES:-2000000}"
 echo "fuzz: ${STEVEDORE_FUZZ_MS} ms per target, STEVEDORE_FUZZ_SEED=${STEVEDORE_FUZZ_SEED}"
-mapfile -t targets < <(find test/unit -name '*fuzz*.test.ts' | sort)
+mapfile -t targets < <(find test/unit -iname '*fuzz*.test.ts' | sort)
 exec node --import tsx --test --test-reporter=spec "${targets[@]}"

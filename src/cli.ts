@@ -8,6 +8,7 @@ import { inspectCommand } from './cli/inspectCommand';
 import { lintCommand } from './cli/lintCommand';
 import { registryCommands } from './cli/registryCommands';
 import { storeCommands } from './cli/storeCommands';
+import { printable, systemErrorMessage } from './engine/humanize';
 
 const COMMANDS: readonly CliCommand[] = [...engineCommands, ...containerCommands, ...imageCommands, ...storeCommands, ...registryCommands, buildCommand, lintCommand, inspectCommand];
 
@@ -32,14 +33,14 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`stevedore: unknown command "${name}"\n\n${usage()}\n`);
+    process.stderr.write(`stevedore: unknown command "${printable(name, true)}"\n\n${usage()}\n`);
     return 2;
   }
   try {
     return await command.run(args);
   } catch (err) {
     const exitCode = err instanceof CliError ? err.exitCode : 1;
-    process.stderr.write(`stevedore: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`stevedore: ${printable(systemErrorMessage(err) ?? (err instanceof Error ? err.message : String(err)))}\n`);
     return exitCode;
   }
 }

@@ -1,5 +1,6 @@
 import { buildImage, BuildError, type BuildEvent } from '../core/build/buildImage';
 import { ImageStore } from '../core/store/imageStore';
+import { printable } from '../engine/humanize';
 import { parseArgs } from './cliArgs';
 import { CliError, type CliCommand } from './cliCommand';
 
@@ -30,11 +31,11 @@ function showEvent(e: BuildEvent, quiet: boolean): void {
   if (quiet) return;
   const out = process.stdout;
   switch (e.kind) {
-    case 'step': out.write(`Step ${e.step}/${e.total} : ${e.instruction}\n`); break;
+    case 'step': out.write(`Step ${e.step}/${e.total} : ${printable(e.instruction)}\n`); break;
     case 'cached': out.write(' ---> Using cache\n'); break;
     case 'output': out.write(e.text); break;
     case 'layer': out.write(` ---> layer ${e.digest.slice(7, 19)} (${e.size} bytes)\n`); break;
-    case 'done': out.write(`Successfully built ${e.imageId.slice(7, 19)}\n${e.tags.map((t) => `Successfully tagged ${t}\n`).join('')}`); break;
+    case 'done': out.write(`Successfully built ${e.imageId.slice(7, 19)}\n${e.tags.map((t) => `Successfully tagged ${printable(t, true)}\n`).join('')}`); break;
   }
 }
 

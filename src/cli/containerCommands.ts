@@ -2,7 +2,7 @@ import { lastEvent } from '../core/run/coreEvents';
 import type { ContainerRunner, CreateRequest, ExecOptions } from '../core/run/containerRunner';
 import { CoreEngine } from '../engine/core/coreEngine';
 import type { ContainerSummary, Engine } from '../engine/engine';
-import { humanDuration } from '../engine/humanize';
+import { humanDuration, printable } from '../engine/humanize';
 import { CliError, print, table, type CliCommand } from './cliCommand';
 import { lastValue, parseContainerArgs, type ContainerArgs } from './containerArgs';
 import { withEngine } from './engineCommands';
@@ -44,7 +44,7 @@ function eachContainer(name: string, summary: string, usage: string, spec: { fla
             await act(engine, id, args);
             process.stdout.write(`${id}\n`);
           } catch (err) {
-            process.stderr.write(`stevedore: ${(err as Error).message}\n`);
+            process.stderr.write(`stevedore: ${printable((err as Error).message)}\n`);
             code = 1;
           }
         }
@@ -70,6 +70,13 @@ async function exitCodeOf(engine: Engine, core: CoreEngine | undefined, id: stri
     if (code === undefined) throw err;
     return Number(code);
   }
+}
+
+/** The docker CLI's exit code for a container that could not start: 127 no such command, 126 not runnable, else 125. */
+function startFailureCode(message: string): number {
+  if (/exec: ".*": (executable file not found in \$PATH|stat .*: no such file or directory)/.test(message)) return 127;
+  if (/exec: ".*": (permission denied|is a directory)/.test(message)) return 126;
+  return 125;
 }
 
 const run: CliCommand = {
@@ -116,7 +123,7 @@ const run: CliCommand = {
         }
       } catch (err) {
         if (err instanceof CliError) throw err;
-        throw new CliError((err as Error).message, 125);
+        throw new CliError((err as Error).message, startFailureCode((err as Error).message));
       }
       if (detach) {
         process.stdout.write(`${id}\n`);

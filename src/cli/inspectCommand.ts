@@ -14,6 +14,7 @@ import { ImageStore } from '../core/store/imageStore';
 import { StoreImageSource } from '../core/store/storeImageSource';
 import { EngineImageSource } from '../engine/engineImageSource';
 import { engineCandidates, selectEngine } from '../engine/engineSelection';
+import { printable } from '../engine/humanize';
 import { CliError, type CliCommand } from './cliCommand';
 import { ciText, summaryText, writeJson } from './inspectReport';
 
@@ -175,13 +176,13 @@ export const inspectCommand: CliCommand = {
       : options.core ? await analyze(new StoreImageSource(await ImageStore.open(), options.target))
       : await fromEngine(options.target);
     if (options.json) writeJson(analysis, (text) => process.stdout.write(text));
-    else if (!rules) process.stdout.write(`${summaryText(analysis)}\n`);
+    else if (!rules) process.stdout.write(`${printable(summaryText(analysis))}\n`);
     if (analysis.errors.length) {
       throw new CliError(`${analysis.errors.length} of ${analysis.layers.length} layers could not be read:\n${analysis.errors.map((e) => `  ${e.message}`).join('\n')}`);
     }
     if (!rules) return 0;
     const outcome = evaluateRules(analysis.efficiency!, rules);
-    if (!options.json) process.stdout.write(`${ciText(analysis, outcome)}\n`);
+    if (!options.json) process.stdout.write(`${printable(ciText(analysis, outcome))}\n`);
     return outcome.pass ? 0 : 1;
   },
 };

@@ -40,6 +40,12 @@ export function summaryText(analysis: ImageAnalysis, topWasted = 10): string {
   return lines.join('\n');
 }
 
+/** A layer's mtime in ISO 8601; null when a header holds one no date can show (past year 275760). */
+function isoTime(ms: number): string | null {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
 /** The whole analysis as JSON, written piece by piece (an image can hold hundreds of thousands of files). */
 export function writeJson(analysis: ImageAnalysis, write: (text: string) => void): void {
   const { description, layers, efficiency } = analysis;
@@ -59,7 +65,7 @@ export function writeJson(analysis: ImageAnalysis, write: (text: string) => void
           mode: index.modes[e],
           uid: index.uids[e],
           gid: index.gids[e],
-          mtime: new Date(index.mtimes[e]).toISOString(),
+          mtime: isoTime(index.mtimes[e]),
           ...(index.links[e] ? { link: index.links[e] } : {}),
           ...(hashHex(index, e) ? { sha256: hashHex(index, e) } : {}),
         }));

@@ -1,4 +1,4 @@
-import { humanSize } from '../engine/humanize';
+import { humanSize, printable } from '../engine/humanize';
 
 /** A layer's progress as the CLI shows it: `id`, a status, bytes so far and the total. */
 export interface LayerProgress {
@@ -25,7 +25,7 @@ export class TransferView {
     if (!this.tty) {
       if (this.lastStatus.get(id) === event.status) return;
       this.lastStatus.set(id, event.status);
-      this.out.write(`${id ? `${id}: ` : ''}${event.status}${event.total && event.status !== 'Waiting' ? ` (${humanSize(event.total)})` : ''}\n`);
+      this.out.write(`${id ? `${printable(id, true)}: ` : ''}${printable(event.status, true)}${event.total && event.status !== 'Waiting' ? ` (${humanSize(event.total)})` : ''}\n`);
       return;
     }
     this.lines.set(id, event);
@@ -48,7 +48,7 @@ export class TransferView {
 }
 
 function line(e: LayerProgress): string {
-  const head = `${e.id ? `${e.id}: ` : ''}${e.status.padEnd(17)}`;
+  const head = `${e.id ? `${printable(e.id, true)}: ` : ''}${printable(e.status, true).padEnd(17)}`;
   if ((e.status !== 'Downloading' && e.status !== 'Pushing') || !e.total) return head.trimEnd();
   const fraction = Math.min(1, (e.current ?? 0) / e.total);
   const bar = `[${'='.repeat(Math.max(0, Math.round(fraction * 40) - 1))}>${' '.repeat(40 - Math.max(1, Math.round(fraction * 40)))}]`;

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Engine } from '../engine/engine';
+import { printable } from '../engine/humanize';
 import { instructionLines, stageNames } from './buildSteps';
 import { openOutputTerminal } from './containerTerminals';
 import { engineCommand, type CommandContext } from './engineCommand';
@@ -92,15 +93,15 @@ async function runBuild(engine: Engine, plan: BuildPlan, problems: vscode.Diagno
       })) {
         if (event.kind === 'step') {
           step = event.step;
-          progress.report({ message: `step ${event.step}/${event.total}: ${event.instruction}` });
-          out(`\x1b[1mStep ${event.step}/${event.total}: ${event.instruction}\x1b[0m\n`);
+          progress.report({ message: `step ${event.step}/${event.total}: ${printable(event.instruction, true)}` });
+          out(`\x1b[1mStep ${event.step}/${event.total}: ${printable(event.instruction)}\x1b[0m\n`);
         } else if (event.kind === 'output') out(event.text);
         else out(`\x1b[32mBuilt ${plan.tag} (${event.imageId.replace(/^sha256:/, '').slice(0, 12)})\x1b[0m\n`);
       }
       // Completes the walkthrough's "Build an image" step.
       void vscode.commands.executeCommand('setContext', 'stevedore.walkthrough.imageBuilt', true);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = printable(err instanceof Error ? err.message : String(err));
       out(`\x1b[31m${message}\x1b[0m\n`);
       const line = step ? instructionLines(plan.text)[step - 1] : undefined;
       if (line !== undefined && !abort.signal.aborted) {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Engine, Operation } from '../engine/engine';
 import type { EngineConnection } from '../engine/engineConnection';
+import { printable } from '../engine/humanize';
 
 /** What every command handler needs: the engine connection and the log. */
 export interface CommandContext {
@@ -39,7 +40,7 @@ export function engineCommand<A extends unknown[]>(
 }
 
 export function reportError(ctx: CommandContext, what: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = printable(err instanceof Error ? err.message : String(err));
   ctx.log.error(`${what}: ${message}`);
   void vscode.window.showErrorMessage(message);
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { RegistryCredentials } from '../core/registry/dockerCredentials';
 import type { PingResult } from '../core/registry/registryClient';
+import { printable } from '../engine/humanize';
 import { imageReferenceOf, type RegistriesTree, type RegistryNode, type RegistryTagNode } from '../views/registriesTree';
 import type { RegistryConnections } from '../views/registryConnections';
 import { normalizeHost, normalizeRepository, REGISTRY_PRESETS, tagReference, type SavedRegistry } from '../views/registryModel';
@@ -47,7 +48,7 @@ async function check(connections: RegistryConnections, host: string, credentials
   try {
     const result = await vscode.window.withProgress({ location: { viewId: 'stevedore.registries' }, title: `Connecting to ${host}` }, () => client.ping(host));
     if (result.ok) return true;
-    void vscode.window.showErrorMessage(`Cannot connect to ${host}: ${result.message}. ${pingHint(result, host)}`);
+    void vscode.window.showErrorMessage(`Cannot connect to ${host}: ${printable(result.message)}. ${pingHint(result, host)}`);
     return false;
   } finally {
     client.close();

@@ -1,5 +1,5 @@
 import type { ProgressEvent } from '../engine/engine';
-import { humanSize } from '../engine/humanize';
+import { humanSize, printable } from '../engine/humanize';
 
 /**
  * Sums a pull's or push's per-layer progress into one line: "3/5 layers · 12.3MB / 40.1MB".
@@ -11,7 +11,7 @@ export class TransferProgress {
 
   update(event: ProgressEvent): void {
     if (!event.id || event.id.includes(':') || event.id === 'latest') {
-      this.lastStatus = event.status;
+      this.lastStatus = printable(event.status, true);
       return;
     }
     const layer = this.layers.get(event.id) ?? { current: 0, total: 0, done: false };

@@ -1,3 +1,5 @@
+import { getSystemErrorMap } from 'node:util';
+
 /** Sizes and durations worded as the docker CLI words them, so numbers match what users see there. */
 
 const SIZE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
@@ -47,4 +49,16 @@ export function printable(text: string, oneLine = false): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
   return oneLine ? escaped.replace(/\n/g, '\\n') : escaped;
+}
+
+/**
+ * A Node system error (ENOENT, EACCES, ENOSPC, …) as a sentence naming the path, instead of its raw
+ * "ENOTDIR: not a directory, open '…'"; undefined for any other error.
+ */
+export function systemErrorMessage(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') return undefined;
+  const reason = (typeof e.errno === 'number' ? getSystemErrorMap().get(e.errno)?.[1] : undefined) ?? e.code;
+  const target = e.path === undefined ? '' : ` ${e.path}${e.dest === undefined ? '' : ` to ${e.dest}`}`;
+  return `cannot ${e.syscall}${target}: ${reason}`;
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Engine, EngineEvent, EngineObjectType } from '../engine/engine';
+import { printable } from '../engine/humanize';
 import type { ConnectionState, EngineConnection } from '../engine/engineConnection';
 import { EngineProblem, engineProblem, problemTreeItem } from './engineProblemItem';
 import type { ViewOptions } from './viewOptions';
@@ -82,7 +83,7 @@ export class EngineTreeView<N> implements vscode.TreeDataProvider<N | EngineProb
       try {
         return await this.model.children(node, this.options);
       } catch (err) {
-        void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+        void vscode.window.showErrorMessage(printable(err instanceof Error ? err.message : String(err)));
         return [];
       }
     }

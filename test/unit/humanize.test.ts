@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
-import { humanDuration, humanSize, printable } from '../../src/engine/humanize';
+import { humanDuration, humanSize, printable, systemErrorMessage } from '../../src/engine/humanize';
 
 describe('sizes and durations as the docker CLI words them', () => {
   test('sizes: decimal units, three significant digits', () => {
@@ -40,5 +43,37 @@ describe('printable: outside text made safe for a terminal', () => {
 
   test('oneLine escapes newlines too', () => {
     assert.equal(printable('a\nb', true), 'a\\nb');
+  });
+});
+
+describe('systemErrorMessage: Node system errors as a sentence naming the path', () => {
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('did not throw');
+  };
+
+  test('real filesystem failures: the call, the path (and the destination) and the reason, no error code', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stevedore-syserr-'));
+    try {
+      const file = path.join(dir, 'f');
+      fs.writeFileSync(file, '');
+      assert.equal(systemErrorMessage(thrown(() => fs.mkdirSync(path.join(file, 'sub')))), `cannot mkdir ${file}/sub: not a directory`);
+      assert.equal(systemErrorMessage(thrown(() => fs.readFileSync(path.join(dir, 'missing')))), `cannot open ${dir}/missing: no such file or directory`);
+      assert.equal(systemErrorMessage(thrown(() => fs.renameSync(path.join(dir, 'missing'), path.join(dir, 'to')))), `cannot rename ${dir}/missing to ${dir}/to: no such file or directory`);
+      assert.equal(systemErrorMessage(thrown(() => fs.readdirSync(file))), `cannot scandir ${file}: not a directory`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('errors that are not system errors are left to their own message', () => {
+    assert.equal(systemErrorMessage(new Error('plain')), undefined);
+    assert.equal(systemErrorMessage(thrown(() => fs.utimesSync('/', NaN, NaN))), undefined);
+    assert.equal(systemErrorMessage('text'), undefined);
+    assert.equal(systemErrorMessage(undefined), undefined);
   });
 });

@@ -79,7 +79,13 @@ export class RegistryImageSource implements ImageSource {
       bytes = Buffer.concat(chunks);
       await this.options.cache?.putConfig(bytes);
     }
-    const config = parseImageConfig(JSON.parse(bytes.toString('utf8')));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new Error(`${formatReference(ref)}: the image config ${configId} is not JSON`);
+    }
+    const config = parseImageConfig(parsed);
     if (config.diffIds.length !== manifest.layers.length) {
       throw new Error(`${formatReference(ref)}: the manifest has ${manifest.layers.length} layers but its config ${config.diffIds.length}`);
     }

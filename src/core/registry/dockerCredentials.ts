@@ -12,7 +12,7 @@ export const HUB_CONFIG_KEY = 'https://index.docker.io/v1/';
 const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', HUB_CONFIG_KEY]);
 
 interface AuthEntry { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string; email?: string }
-interface DockerConfig { auths?: Record<string, AuthEntry>; credsStore?: string; credHelpers?: Record<string, string>; [key: string]: unknown }
+export interface DockerConfig { auths?: Record<string, AuthEntry>; credsStore?: string; credHelpers?: Record<string, string>; [key: string]: unknown }
 
 export function dockerConfigDir(): string {
   return process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
@@ -102,11 +102,7 @@ export class DockerCredentialStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw err;
     }
-    try {
-      return text.trim() ? (JSON.parse(text) as DockerConfig) : {};
-    } catch (err) {
-      throw new Error(`${this.configFile} is not valid JSON: ${(err as Error).message}`, { cause: err });
-    }
+    return parseDockerConfig(text, this.configFile);
   }
 
   /** Atomic, mode 0600, other settings kept. */
@@ -116,6 +112,50 @@ export class DockerCredentialStore {
     fs.writeFileSync(temp, `${JSON.stringify(config, null, '\t')}\n`, { mode: 0o600 });
     fs.renameSync(temp, this.configFile);
   }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Docker's config.json, checked for the shapes used here; errors name the file, never quote it. */
+export function parseDockerConfig(text: string, file: string): DockerConfig {
+  if (!text.trim()) return {};
+  const config = parseDockerJson(text, file);
+  if (!isObject(config)) throw new Error(`${file} is not a JSON object`);
+  for (const key of ['auths', 'credHelpers'] as const) {
+    if (config[key] !== undefined && config[key] !== null && !isObject(config[key])) throw new Error(`${file}: "${key}" is not an object`);
+  }
+  for (const entry of Object.values(config.auths ?? {})) {
+    const bad = !isObject(entry) ? 'is not an object' : Object.entries(entry).find(([, v]) => v !== undefined && v !== null && typeof v !== 'string') ? 'has a field that is not a string' : undefined;
+    if (bad) throw new Error(`${file}: an "auths" entry ${bad}`);
+  }
+  for (const name of Object.values(config.credHelpers ?? {})) {
+    if (typeof name !== 'string') throw new Error(`${file}: a "credHelpers" entry is not a string`);
+  }
+  if (config.credsStore !== undefined && typeof config.credsStore !== 'string') throw new Error(`${file}: "credsStore" is not a string`);
+  return config;
+}
+
+/**
+ * A Docker config file (config.json, a context's meta.json) parsed, or an error naming the file and
+ * where it breaks, never quoting it: it holds passwords.
+ */
+export function parseDockerJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // No cause: JSON.parse's message quotes the text, and a logged cause would show it.
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(`${file} is not valid JSON${jsonErrorPlace(text, (err as Error).message)}`);
+  }
+}
+
+/** " (line N, column M)" where JSON.parse stopped, when its message says (the rest of it quotes the text). */
+function jsonErrorPlace(text: string, message: string): string {
+  const at = /at position (\d+)/.exec(message)?.[1];
+  const position = at !== undefined ? Number(at) : /Unexpected end/.test(message) ? text.length : undefined;
+  if (position === undefined) return '';
+  const before = text.slice(0, position).split('\n');
+  return ` (line ${before.length}, column ${before[before.length - 1].length + 1})`;
 }
 
 function fromEntry(entry: AuthEntry): RegistryCredentials | undefined {
@@ -135,9 +175,13 @@ function fromEntry(entry: AuthEntry): RegistryCredentials | undefined {
   return Object.keys(creds).length ? creds : undefined;
 }
 
-class HelperError extends Error {}
-const NOT_FOUND = /credentials not found/i;
-const isNotFound = (err: unknown) => err instanceof HelperError && NOT_FOUND.test(err.message);
+/** A helper that failed; what it said stays out of the message (it may hold the secret) but tells "not found" apart. */
+class HelperError extends Error {
+  constructor(message: string, readonly notFound: boolean) {
+    super(message);
+  }
+}
+const isNotFound = (err: unknown) => err instanceof HelperError && err.notFound;
 
 async function helperGet(helper: string, serverUrl: string): Promise<RegistryCredentials | undefined> {
   let out: string;
@@ -147,10 +191,24 @@ async function helperGet(helper: string, serverUrl: string): Promise<RegistryCre
     if (isNotFound(err)) return undefined;
     throw err;
   }
-  const reply = JSON.parse(out) as { Username?: string; Secret?: string };
-  if (!reply.Secret) return undefined;
+  return parseHelperReply(out, helper);
+}
+
+/** A credential helper's `get` answer; errors name the helper, never quote what it said. */
+export function parseHelperReply(out: string, helper: string): RegistryCredentials | undefined {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(out);
+  } catch {
+    throw new Error(`docker-credential-${helper} answered something that is not JSON`);
+  }
+  if (!isObject(reply) || !['Username', 'Secret'].every((k) => reply[k] === undefined || typeof reply[k] === 'string')) {
+    throw new Error(`docker-credential-${helper} answered JSON that is not {"Username": "…", "Secret": "…"}`);
+  }
+  const { Username, Secret } = reply as { Username?: string; Secret?: string };
+  if (!Secret) return undefined;
   // Docker's convention: a helper entry with user "<token>" holds an identity token.
-  return reply.Username === '<token>' ? { identityToken: reply.Secret } : { username: reply.Username, password: reply.Secret };
+  return Username === '<token>' ? { identityToken: Secret } : { username: Username, password: Secret };
 }
 
 /** The docker-credential-helpers protocol: the action as argument, the input on stdin, JSON or an error message on stdout. */
@@ -163,10 +221,10 @@ function helperCall(helper: string, action: 'get' | 'store' | 'erase', input: st
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'ENOENT' ? `the credential helper ${program} (from Docker's config) is not installed or not on PATH` : `${program} ${action}: ${err.message}`)));
-    child.on('close', (code) => {
+      reject(new Error(err.code === 'ENOENT' ? `the credential helper ${program} (from Docker's config) is not installed or not on PATH` : `the credential helper ${program} cannot be started (${err.code ?? 'error'})`)));
+    child.on('close', (code, signal) => {
       if (code === 0) resolve(stdout);
-      else reject(new HelperError(`${program} ${action} failed: ${(stdout.trim() || stderr.trim() || `exit code ${code}`).split('\n')[0]}`));
+      else reject(new HelperError(`${program} ${action} failed (${signal ? `killed by ${signal}` : `exit code ${code}`})`, /credentials not found/i.test(stdout + stderr)));
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);

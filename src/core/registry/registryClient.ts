@@ -21,7 +21,9 @@ export interface RegistryClientOptions {
   /** Extra CAs, besides `~/.docker/certs.d/<host>/*.crt`. */
   caFiles?: readonly string[];
   userAgent?: string;
-  timeoutMs?: number;
+  idleTimeoutMs?: number;
+  minBytesPerSecond?: number;
+  speedWindowMs?: number;
   /** Where Docker keeps per-registry certificates; `~/.docker/certs.d` by default. */
   certsDir?: string;
 }
@@ -126,7 +128,7 @@ export class RegistryClient {
     const what = `${where(ref)}${ref.digest ? `@${ref.digest}` : `:${reference}`}`;
     const res = await this.send(ref.domain, pullScope(ref), { method: 'GET', path: `/v2/${ref.path}/manifests/${reference}`, headers: { Accept: MANIFEST_ACCEPT } });
     if (res.statusCode !== 200) throw await statusError(res, `get the manifest of ${what}`);
-    const bytes = await readBody(res, 4 << 20);
+    const bytes = await readBody(res, `get the manifest of ${what}`, 4 << 20);
     const digest = digestOf(bytes, ref.digest);
     if (ref.digest && digest !== ref.digest) throw new RegistryError('digest-mismatch', `${what}: the registry sent a manifest whose digest is ${digest}`);
     const stated = res.headers['docker-content-digest'];
@@ -439,7 +441,7 @@ export class RegistryClient {
 
   private async json<T>(res: IncomingMessage, what: string): Promise<T> {
     if (res.statusCode !== 200) throw await statusError(res, what);
-    const body = await readBody(res);
+    const body = await readBody(res, what);
     try {
       return JSON.parse(body.toString('utf8')) as T;
     } catch {
@@ -563,9 +565,9 @@ async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncI
 async function statusError(res: IncomingMessage, what: string): Promise<RegistryError> {
   let detail = '';
   try {
-    const body = (await readBody(res, 64 << 10)).toString('utf8');
+    const body = (await readBody(res, what, 64 << 10)).toString('utf8');
     const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
-    detail = (parsed.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+    detail = (Array.isArray(parsed.errors) ? parsed.errors : []).map((e) => [e?.code, e?.message].filter((t) => typeof t === 'string' && t).join(': ')).join('; ').replace(/\s+/g, ' ').slice(0, 500);
   } catch {
     res.resume();
   }

@@ -9,7 +9,7 @@ import { containersDir, ContainerPaths, isSupervisorAlive, readConfig, readState
 import { nameLink, removeContainerFiles } from './containerFiles';
 import { readLogs, type LogLine } from './containerLogs';
 import { randomName, VALID_NAME } from './containerNames';
-import { emitEvent, sleep } from './coreEvents';
+import { emitEvent, lastEvent, sleep } from './coreEvents';
 import { PtyProcess } from './ptyProcess';
 import { sandboxExecArgv, sandboxSupport, spawnInSandbox, type SandboxSpec } from './sandbox';
 
@@ -170,8 +170,7 @@ export class ContainerRunner {
     child.stdin!.on('error', () => undefined);
     try {
       for (let waited = 0; waited < 60_000; waited += 50) {
-        if (config.autoRemove && !fs.existsSync(paths.dir)) return { status: 'exited' };
-        const now = await readState(paths);
+        const now = config.autoRemove && !fs.existsSync(paths.dir) ? { status: 'exited' as const, error: lastEvent(this.home, (e) => e.id === config.id && e.action === 'die')?.attributes.error } : await readState(paths);
         if (now.status !== 'created') {
           if (now.error) throw new RunnerError(`Error starting container ${config.name}: ${now.error}`, 'failed');
           return now;

@@ -143,7 +143,8 @@ async function supervise(dir: string, home: string): Promise<void> {
     await release().catch(() => undefined);
     const now = new Date().toISOString();
     await writeState(paths, { status: 'exited', exitCode: 127, error: (err as Error).message, startedAt: now, finishedAt: now, restartCount: previous.restartCount ?? 0 });
-    event('die', { exitCode: '127' });
+    // With --rm the state goes with the container: `start` finds why in this event.
+    event('die', { exitCode: '127', error: (err as Error).message });
   }
   if (config.autoRemove) {
     await removeContainerFiles(home, paths, config);

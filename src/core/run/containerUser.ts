@@ -47,5 +47,7 @@ export function resolveUser(rootfs: string, user: string | undefined): ResolvedU
       gid = Number(group[2]);
     }
   }
+  // runc's limit; an image's /etc/passwd may hold anything.
+  if (![uid, gid].every((id) => Number.isSafeInteger(id) && id >= 0 && id <= 0x7fffffff)) throw new Error(`uids and gids must be in range 0-2147483647 (user ${JSON.stringify(user)} is ${uid}:${gid})`);
   return { uid, gid, home: entry?.[5] };
 }

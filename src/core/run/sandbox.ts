@@ -18,6 +18,7 @@ export interface SandboxSpec {
 }
 
 const HOST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * Runs inside the new namespaces, before the container's process: mounts /proc, /sys and a
@@ -80,11 +81,30 @@ function mountPointDir(rootfs: string, name: string): void {
 /** `<env> unshare --root --wd --setgid --setuid -- argv`: the last step into the container, for start and exec. */
 function execLine(spec: SandboxSpec, uid: number, gid: number, cwd: string, rootless: boolean): string[] {
   const env = spec.env.filter((e) => e.indexOf('=') > 0);
-  if (!env.some((e) => e.startsWith('PATH='))) env.push('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  if (!env.some((e) => e.startsWith('PATH='))) env.push(`PATH=${CONTAINER_PATH}`);
   if (spec.hostname && !env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${spec.hostname}`);
   // In a user namespace only root is mapped, and setgroups() is denied: nothing to switch to.
   const user = rootless ? [] : ['--setgid', String(gid), '--setuid', String(uid)];
   return [...env, findOnPath('unshare')!, `--root=${spec.rootfs}`, `--wd=${cwd}`, ...user, '--', ...spec.argv];
+}
+
+/**
+ * Fails as runc does when the container has no `command` (looked up in its PATH when it has no
+ * slash), before anything starts: the message names it, and `run` exits 127 on it as docker does.
+ */
+function checkCommand(rootfs: string, command: string, env: readonly string[], cwd: string): void {
+  const containerPath = env.findLast((e) => e.startsWith('PATH='))?.slice(5) ?? CONTAINER_PATH;
+  const candidates = command.includes('/') ? [command] : containerPath.split(':').map((dir) => path.posix.join(dir || '.', command));
+  const found = candidates.map((candidate) => {
+    try {
+      return fs.statSync(resolveInRoot(rootfs, path.posix.resolve(cwd, candidate), { followLast: true }), { throwIfNoEntry: false });
+    } catch {
+      return undefined; // a path out of the root, or through a file: not there for the container either
+    }
+  });
+  if (found.some((stat) => stat?.isFile())) return;
+  if (found.some((stat) => stat?.isDirectory())) throw new Error(`exec: "${command}": is a directory`);
+  throw new Error(command.includes('/') ? `exec: "${command}": stat ${command}: no such file or directory` : `exec: "${command}": executable file not found in $PATH`);
 }
 
 /** The user to run as; rootless, only root (your own user, mapped) exists. */
@@ -109,7 +129,8 @@ export function spawnSandboxed(spec: SandboxSpec): ChildProcess {
   for (const dir of ['proc', 'sys', 'dev']) mountPointDir(rootfs, dir);
   const { uid, gid } = sandboxUser(rootfs, spec.user, ok.rootless);
   const cwd = spec.cwd || '/';
-  resolveInRoot(rootfs, cwd, { createDirs: true, followLast: true });
+  if (!fs.statSync(resolveInRoot(rootfs, cwd, { createDirs: true, followLast: true })).isDirectory()) throw new Error(`chdir to the working directory ${JSON.stringify(cwd)} failed: not a directory`);
+  checkCommand(rootfs, spec.argv[0], spec.env, cwd);
   const namespaces = ['--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', ...(spec.network === 'none' ? ['--net'] : [])];
   const args = [findOnPath('unshare')!, ...(ok.rootless ? ['--user', '--map-root-user'] : []), ...namespaces, '--', '/bin/sh', '-c', SETUP, 'sandbox', rootfs, spec.hostname ?? '', spec.network, ...execLine({ ...spec, rootfs }, uid, gid, cwd, ok.rootless)];
   // unshare gets SIGKILL when this process dies (even by SIGKILL), and --kill-child passes it on to

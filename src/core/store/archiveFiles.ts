@@ -4,6 +4,15 @@ import { Readable } from 'node:stream';
 import { SeekableArchive, type ArchiveContents } from '../layers/archiveContents';
 import { SpooledArchive } from '../layers/spooledArchive';
 import type { FileRange } from '../layers/imageSource';
+import { StoreError } from './storeErrors';
+
+/** Refuses, in words, a path that is not a readable file: missing, a directory, not ours to read. */
+export async function checkArchiveFile(file: string, what: string): Promise<void> {
+  const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => {
+    throw new StoreError(err.code === 'ENOENT' ? `${file}: no such file` : err.code === 'EACCES' ? `${file}: permission denied` : `${file} cannot be read (${err.code ?? 'error'})`);
+  });
+  if (!stat.isFile()) throw new StoreError(`${file} is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}, not ${what}`);
+}
 
 /** Whether the file starts with gzip's magic bytes. */
 export async function isGzipFile(file: string): Promise<boolean> {

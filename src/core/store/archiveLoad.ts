@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ArchiveContents } from '../layers/archiveContents';
 import { detectCompression } from '../layers/layerIndexer';
-import { openArchiveContents, rangeHead, rangeStream } from './archiveFiles';
+import { checkArchiveFile, openArchiveContents, rangeHead, rangeStream } from './archiveFiles';
 import { CONTAINERD_NAME, digestHex, isDigest, isIndexMediaType, MediaType, REF_NAME, type Descriptor, type ImageIndex, type ImageManifest } from './descriptor';
 import { normalizeRef, type ImageStore } from './imageStore';
 import { checkImageManifest, isDescriptor } from './imageVerification';
@@ -21,6 +21,7 @@ export interface LoadedImage {
  * entries are only looked up by name, never extracted.
  */
 export async function loadArchive(store: ImageStore, file: string): Promise<LoadedImage[]> {
+  await checkArchiveFile(file, 'an image archive');
   const { contents, dispose } = await openArchiveContents(file).catch((err: Error) => {
     throw new StoreError(`${file} is not an image archive: ${err.message}`);
   });

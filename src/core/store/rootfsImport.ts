@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { TarParser } from '../layers/tarParser';
-import { isGzipFile } from './archiveFiles';
+import { checkArchiveFile, isGzipFile } from './archiveFiles';
 import { hostPlatform, MediaType, type Descriptor, type Platform } from './descriptor';
 import { normalizeRef, type ImageStore } from './imageStore';
 import { StoreError } from './storeErrors';
@@ -36,6 +36,7 @@ async function* checkedTar(chunks: AsyncIterable<Uint8Array>, file: string): Asy
  */
 export async function importRootfs(store: ImageStore, file: string, options: { ref?: string; platform?: Platform; command?: readonly string[] } = {}): Promise<ImportedImage> {
   const ref = options.ref === undefined ? undefined : normalizeRef(options.ref);
+  await checkArchiveFile(file, 'a root filesystem archive');
   let source: AsyncIterable<Uint8Array> = createReadStream(file);
   if (await isGzipFile(file)) {
     const gunzip = zlib.createGunzip();

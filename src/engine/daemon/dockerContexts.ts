@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseDockerJson } from '../../core/registry/dockerCredentials';
 import type { EndpointEnvironment } from './endpoint';
 
 /**
@@ -50,12 +51,14 @@ function readConfigCurrentContext(configFile: string): string | undefined {
   } catch {
     return undefined; // no config.json: the CLI uses the default context
   }
+  let config: unknown;
   try {
-    const value = (JSON.parse(text) as { currentContext?: unknown }).currentContext;
-    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+    config = parseDockerJson(text, configFile);
   } catch (err) {
-    throw new Error(`${configFile} is not valid JSON (${(err as Error).message}). Fix or remove it; the docker CLI cannot read it either.`, { cause: err });
+    throw new Error(`${(err as Error).message}. Fix or remove it; the docker CLI cannot read it either.`, { cause: err });
   }
+  const value = (config as { currentContext?: unknown } | null)?.currentContext;
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }
 
 /** The folder name the CLI gives a context: the hex SHA-256 of its name. */
@@ -105,12 +108,13 @@ interface MetaJson {
 }
 
 function parseMeta(configDir: string, metaFile: string): DockerContext {
-  let meta: MetaJson;
+  let text: string;
   try {
-    meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as MetaJson;
+    text = fs.readFileSync(metaFile, 'utf8');
   } catch (err) {
-    throw new Error(`The docker context file ${metaFile} cannot be read (${(err as Error).message}).`, { cause: err });
+    throw new Error(`The docker context file ${metaFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, { cause: err });
   }
+  const meta = (parseDockerJson(text, `The docker context file ${metaFile}`) ?? {}) as MetaJson;
   const name = typeof meta.Name === 'string' ? meta.Name : '';
   const docker = meta.Endpoints?.docker;
   if (!name || typeof docker?.Host !== 'string' || !docker.Host) {

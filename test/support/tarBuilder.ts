@@ -34,6 +34,11 @@ export function makeTar(entries: readonly TestEntry[]): Buffer {
   return Buffer.concat(blocks);
 }
 
+/** An extension record (`x`, `g`, `L`, `K`) holding `data`, its size field `size` (a lie when it differs). */
+export function extensionRecord(flag: string, data: Buffer, size = data.length): Buffer {
+  return Buffer.concat([header('PaxHeader', flag, size, {}), pad(data)]);
+}
+
 function paxRecord(attrs: Record<string, string>): Buffer[] {
   const body = Buffer.concat(Object.entries(attrs).map(([k, v]) => {
     const text = ` ${k}=${v}\n`;

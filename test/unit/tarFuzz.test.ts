@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { TarParser } from '../../src/core/layers/tarParser';
 import { readTar } from '../../src/core/layers/tarReader';
 import { fuzz, mutateBytes } from '../support/fuzz';
-import { makeTar } from '../support/tarBuilder';
+import { extensionRecord, makeTar } from '../support/tarBuilder';
 
 /** Valid small tars to mutate: ustar names, a PAX path, a directory, links, a file spanning blocks. */
 const SEEDS = [
@@ -88,7 +88,7 @@ test('tar readers: mutated archives end, with entries in range or a clean error,
 });
 
 test('regressions: a PAX size of -1536 is refused by both readers, not looped over', async () => {
-  const tar = Buffer.concat([...[pax('size=-1536')].map((data) => headerFor('x', data)), makeTar([{ path: 'f', content: '' }])]);
+  const tar = Buffer.concat([...[pax('size=-1536')].map((data) => extensionRecord('x', data)), makeTar([{ path: 'f', content: '' }])]);
   assert.throws(() => new TarParser({ entry: () => undefined, data: () => undefined, entryEnd: () => undefined }).push(tar), /corrupt tar header at byte 1024: PAX size is not a number/);
   await assert.rejects(async () => {
     for await (const entry of readTar([tar])) void entry;
@@ -96,7 +96,7 @@ test('regressions: a PAX size of -1536 is refused by both readers, not looped ov
 });
 
 test('regressions: many consecutive 1 MB PAX records are streamed, not held', async () => {
-  const record = headerFor('x', pax(`comment=${'c'.repeat(1000_000)}`));
+  const record = extensionRecord('x', pax(`comment=${'c'.repeat(1000_000)}`));
   const last = makeTar([{ path: 'f', content: 'x' }]);
   const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   let peak = 0;
@@ -111,20 +111,5 @@ test('regressions: many consecutive 1 MB PAX records are streamed, not held', as
   for await (const entry of readTar(stream())) names.push(entry.path);
   assert.deepEqual(names, ['f']);
   assert.ok(peak < 32 << 20, `held ${peak} bytes for 100 MB of PAX records`);
-  assert.throws(() => new TarParser({ entry: () => undefined, data: () => undefined, entryEnd: () => undefined }).push(headerFor('x', Buffer.alloc(0), (1 << 20) + 1)), /larger than the 1048576 bytes allowed/);
+  assert.throws(() => new TarParser({ entry: () => undefined, data: () => undefined, entryEnd: () => undefined }).push(extensionRecord('x', Buffer.alloc(0), (1 << 20) + 1)), /larger than the 1048576 bytes allowed/);
 });
-
-/** An extension header (type `flag`) followed by `data`, padded. */
-function headerFor(flag: string, data: Buffer, size = data.length): Buffer {
-  const h = Buffer.alloc(512);
-  h.write('PaxHeader', 0);
-  h.write('0000644\0', 100, 'latin1');
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  h.write('        ', 148, 'latin1');
-  h.write(flag, 156, 'latin1');
-  h.write('ustar\u000000', 257, 'latin1');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-}

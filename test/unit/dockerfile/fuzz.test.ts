@@ -8,6 +8,7 @@ import { lintDockerfile, type LintOptions } from '../../../src/dockerfile/linter
 import { documentSymbols, foldingRanges, referencesAt, type DocumentSymbol } from '../../../src/dockerfile/navigation';
 import { applyEdits, quickFixes } from '../../../src/dockerfile/quickFixes';
 import type { Dockerfile, Range } from '../../../src/dockerfile/syntax';
+import { rng } from '../../support/fuzz';
 import { RULE_CASES } from './ruleCases';
 
 /** 100,000 by default (about 20 s here); STEVEDORE_FUZZ_CASES=n runs more or fewer. */
@@ -61,17 +62,6 @@ const TOKENS = ['\\\n', '\\', '\n', '\r\n', '\r', '\t', ' ', '\u0000', '\ufeff',
 /** Openers (with their closers) nested up to 2,500 deep: past the shell parser's depth limit (200) and where the stack once overflowed (1,876). */
 const NESTERS: readonly [string, string][] = [['$(', ')'], ['${', '}'], ['$((', '))'], ['`', '`'], ['\\`', '\\`'], ['"$(', ')"'], ['( ', ' )'], ['$(echo `', '`)'],
   ["'", "'"], ['"', '"'], ['{ ', '; }'], ['<<EOF\n', 'EOF\n'], ['ONBUILD ', ''], ['$(cat <<X\n', 'X\n)']];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(random: () => number): string {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];

@@ -4,9 +4,8 @@ import path from 'node:path';
 import { isDockerfileName } from '../dockerfile/dockerfileNames';
 import { LintConfigError, type LintConfig, type Threshold } from '../dockerfile/lintConfig';
 import { findLintConfigFile, readLintConfigFile } from '../dockerfile/lintConfigFile';
-import { lintDockerfile, type LintOptions } from '../dockerfile/linter';
-import { ruleInfo } from '../dockerfile/rules/ruleCatalog';
-import { atLeast, type Finding } from '../dockerfile/rules/ruleTypes';
+import { lintDockerfileSafely } from '../dockerfile/linter';
+import { atLeast } from '../dockerfile/rules/ruleTypes';
 import { printable } from '../engine/humanize';
 import { CliError, type CliCommand } from './cliCommand';
 import { FORMATS, formatFindings, type FileFindings, type Format } from './lintFormats';
@@ -153,19 +152,6 @@ function preferBaselineCompiler(files: readonly string[]): void {
   if (bytes < 1024 * 1024) v8.setFlagsFromString('--no-opt');
 }
 
-/**
- * The findings for one file. Should the linter itself fail on it, that is an error finding for
- * this file (DF014), so one hostile file never hides the results of the others.
- */
-export function lintText(text: string, options: LintOptions, lint = lintDockerfile): readonly Finding[] {
-  try {
-    return lint(text, options).findings;
-  } catch {
-    const start = { line: 0, character: 0 };
-    return [{ rule: 'DF014', severity: 'error', message: ruleInfo('DF014')!.message, range: { start, end: start } }];
-  }
-}
-
 export const lintCommand: CliCommand = {
   name: 'lint',
   summary: 'lint Dockerfiles like hadolint [paths...] [--format tty|json|sarif|checkstyle|gnu]',
@@ -189,7 +175,7 @@ export const lintCommand: CliCommand = {
         unreadable++;
         continue;
       }
-      const findings = lintText(text, { config, ignore: options.ignore });
+      const findings = lintDockerfileSafely(text, { config, ignore: options.ignore }).findings;
       const relative = file === '-' ? '' : path.relative(process.cwd(), file);
       results.push({ file: relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file, findings });
     }

@@ -35,6 +35,20 @@ export interface LintResult {
 }
 
 /** Parses and lints a Dockerfile: build errors, hadolint's DL rules, pragmas and configuration. Never throws. */
+/**
+ * lintDockerfile that never throws: should the linter itself fail on a text, the result is that of
+ * an empty file with one error finding (DF014), so one hostile file never hides the others' results
+ * (the CLI) or breaks the editor's features for the rest of the session.
+ */
+export function lintDockerfileSafely(text: string, options: LintOptions = {}, lint = lintDockerfile): LintResult {
+  try {
+    return lint(text, options);
+  } catch {
+    const start = { line: 0, character: 0 };
+    return { ...lintDockerfile(''), findings: [{ rule: 'DF014', severity: 'error', message: ruleInfo('DF014')!.message, range: { start, end: start } }] };
+  }
+}
+
 export function lintDockerfile(text: string, options: LintOptions = {}): LintResult {
   const doc = parseDockerfile(text);
   const model = buildModel(doc);

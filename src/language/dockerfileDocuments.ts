@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { LintConfigError, type LintConfig } from '../dockerfile/lintConfig';
 import { findLintConfigFile, readLintConfigFile } from '../dockerfile/lintConfigFile';
-import { lintDockerfile, type LintResult, type SeverityOverride } from '../dockerfile/linter';
+import { lintDockerfileSafely, type LintResult, type SeverityOverride } from '../dockerfile/linter';
 import type { Position, Range } from '../dockerfile/syntax';
 
 /**
@@ -41,7 +41,7 @@ export class DockerfileDocuments implements vscode.Disposable {
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.result;
     const settings = vscode.workspace.getConfiguration('stevedore.lint', document.uri);
-    const result = lintDockerfile(document.getText(), { config: this.configFor(document), severities: settings.get<Record<string, SeverityOverride>>('rules', {}) });
+    const result = lintDockerfileSafely(document.getText(), { config: this.configFor(document), severities: settings.get<Record<string, SeverityOverride>>('rules', {}) });
     this.cache.set(key, { version: document.version, result });
     return result;
   }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { lintText } from '../../../src/cli/lintCommand';
 import { FORMATS, formatFindings, type FileFindings } from '../../../src/cli/lintFormats';
-import { lintDockerfile } from '../../../src/dockerfile/linter';
+import { lintDockerfile, lintDockerfileSafely } from '../../../src/dockerfile/linter';
 import { assertClean } from '../../support/hostile';
 import { assertValidXml } from '../../support/lintOutput';
 
@@ -53,11 +52,11 @@ describe('lint output formats with hostile Dockerfile text and file names', () =
   });
 
   test('a linter failure on one file is an error finding for it (DF014), not a crash', () => {
-    const findings = lintText('FROM a\n', {}, () => {
+    const { findings } = lintDockerfileSafely('FROM a\n', {}, () => {
       throw new RangeError('Maximum call stack size exceeded');
     });
     assert.deepEqual(findings.map((f) => [f.rule, f.severity, f.range.start.line]), [['DF014', 'error', 0]]);
     assert.doesNotMatch(findings[0].message, /Maximum call stack/);
-    assert.deepEqual(lintText('FROM debian\n', {}).map((f) => f.rule), ['DL3006']);
+    assert.deepEqual(lintDockerfileSafely('FROM debian\n', {}).findings.map((f) => f.rule), ['DL3006']);
   });
 });

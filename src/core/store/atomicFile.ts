@@ -17,6 +17,14 @@ export function tempName(dir: string, label: string): string {
   return path.join(dir, `tmp-${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
+const TEMP = /^tmp-.*-(\d+)-[0-9a-f]{12}$/;
+
+/** The pid of the process that made a tempName file or folder, from its name; undefined for other names. */
+export function tempNameOwner(name: string): number | undefined {
+  const pid = TEMP.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
 /** Writes `data` to a temp file in `tempDir`, fsyncs it and renames it over `target`. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, tempDir: string): Promise<void> {
   const temp = tempName(tempDir, path.basename(target));

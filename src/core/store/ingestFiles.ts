@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { tempNameOwner } from './atomicFile';
 import { lockIsFree, pidAlive } from './fileLock';
 
 /** A file of the ingest folder, and whether a running process is still using it. */
@@ -13,7 +14,6 @@ export interface IngestFile {
 }
 
 const PARTIAL = /^(sha256-[a-f0-9]{64})\.partial$/;
-const TEMP = /^tmp-.*-(\d+)-[0-9a-f]{12}$/;
 
 /** What is in the ingest folder: partial blobs, temp files, locks, each with whether it is in use. */
 export async function ingestFiles(ingestDir: string, now = Date.now()): Promise<IngestFile[]> {
@@ -25,9 +25,9 @@ export async function ingestFiles(ingestDir: string, now = Date.now()): Promise<
     if (!stat?.isFile()) continue;
     const base = { path: file, size: stat.size, ageMs: now - stat.mtimeMs };
     const partial = PARTIAL.exec(name);
-    const temp = TEMP.exec(name);
+    const tempOwner = tempNameOwner(name);
     if (partial) files.push({ ...base, kind: 'partial', active: !(await lockIsFree(path.join(ingestDir, `${partial[1]}.lock`))) });
-    else if (temp) files.push({ ...base, kind: 'temp', active: pidAlive(Number(temp[1])) });
+    else if (tempOwner !== undefined) files.push({ ...base, kind: 'temp', active: pidAlive(tempOwner) });
     else if (name.endsWith('.lock')) files.push({ ...base, kind: 'lock', active: !(await lockIsFree(file)) });
     else files.push({ ...base, kind: 'other', active: false });
   }

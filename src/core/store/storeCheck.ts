@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomicFile';
+import { layersDir } from '../run/rootfs';
+import { tempNameOwner, writeFileAtomic } from './atomicFile';
 import { REF_NAME } from './descriptor';
 import { reachableBlobs } from './imageGraph';
 import type { ImageStore } from './imageStore';
@@ -148,16 +149,16 @@ async function diffIdRecords(store: ImageStore, repair: boolean, problems: Check
  * unpack's temp dir). Repair removes those no mounted container uses.
  */
 async function legacyLayerCaches(store: ImageStore, repair: boolean, leftovers: CheckResult['leftovers']): Promise<void> {
-  const dir = path.join(path.dirname(store.root), 'layers');
+  const dir = layersDir(store);
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   const mounts = await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   for (const name of names) {
     if (name === 'sha256' || name === 'empty') continue;
     const file = path.join(dir, name);
-    const unpacker = /^tmp-unpack-(\d+)-/.exec(name)?.[1];
-    const inUse = unpacker ? pidAlive(Number(unpacker)) : mounts.includes(name);
+    const unpacker = tempNameOwner(name);
+    const inUse = unpacker !== undefined ? pidAlive(unpacker) : mounts.includes(name);
     if (inUse) continue;
     if (repair) await fs.rm(file, { recursive: true, force: true });
-    leftovers.push({ path: file, kind: unpacker ? 'unpack-temp' : 'unverified-layer-cache', size: 0, removed: repair });
+    leftovers.push({ path: file, kind: unpacker !== undefined ? 'unpack-temp' : 'unverified-layer-cache', size: 0, removed: repair });
   }
 }

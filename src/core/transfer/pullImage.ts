@@ -36,8 +36,8 @@ export interface PullResult {
 /**
  * `docker pull` into the core store: the manifest for the platform, then config and layers in
  * parallel (each written through a verified ingest that resumes an interrupted one), then the
- * manifest (and index), then the tag, which verifies each layer against its diffID. Blobs land before anything that names them, so a kill at
- * any point leaves a consistent store.
+ * manifest (and index), then the tag, which verifies each layer against its diffID. Blobs land
+ * before anything that names them, so a kill at any point leaves a consistent store.
  */
 export async function pullImage(client: RegistryClient, store: ImageStore, reference: ImageReference, opts: PullOptions = {}): Promise<PullResult> {
   const ref = withDefaultTag(reference);

@@ -133,35 +133,7 @@ describe('hostile images: a layer is believed only after it hashes to its diffID
     });
   }
 
-  test('a config that is not JSON, a manifest whose layers are not a list: pull refuses, nothing is named', async () => {
-    const repository = uniqueName('notjson');
-    const config = Buffer.from('S3cr3t? no: this is not JSON {');
-    const notJson = rawImage([], []);
-    notJson.blobs.clear();
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: digestOf(config), size: config.length }, layers: [] }));
-    await push({ blobs: new Map([[digestOf(config), config], [digestOf(manifest), manifest]]), manifest }, repository, '1');
-    const r = core('root', ['pull', `${plainRegistry()}/${repository}:1`], { timeoutMs: 60_000 });
-    assertRefused(r, /the config sha256:[0-9a-f]{64} is not JSON/);
-    listsNoEvil('root');
-
-    // The registry above checks manifests it is given; this one sends whatever it likes.
-    const lying = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: digestOf(config), size: config.length }, layers: 5 }));
-    const server = http.createServer((req, res) => {
-      const manifestAsked = req.url?.startsWith('/v2/lying/manifests/');
-      res.statusCode = req.url === '/v2/' || manifestAsked ? 200 : 404;
-      if (manifestAsked) res.setHeader('content-type', MediaType.ociManifest);
-      res.end(manifestAsked ? lying : '{}');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (server.address() as AddressInfo).port;
-      const pulled = await runCliAsync('root', home('root'), ['pull', `127.0.0.1:${port}/lying:1`], { timeoutMs: 30_000, env: { STEVEDORE_ENGINE: 'core' } });
-      assertRefused(pulled, /lying:1 \(manifest sha256:[0-9a-f]{64}\): the manifest's layers are not a list of descriptors/);
-    } finally {
-      server.close();
-    }
-  });
-
+  // Root only: layer caches are overlayfs lower dirs, which only root mounts (a rootless run copies the layers into its own tree).
   test('root: a layer cache an earlier version poisoned (unpacked under the claimed diffID) is never used', () => {
     const h = home('root');
     const legacy = path.join(h, 'layers', baseDiffId.slice(7));
@@ -171,30 +143,64 @@ describe('hostile images: a layer is believed only after it hashes to its diffID
     baseRunsClean('root');
   });
 
-  test('root: an image an earlier version named without checking is refused when it runs; fsck names it, --repair unnames it', () => {
-    const { dir: h, cleanup } = userDir('root', 'stevedore-diffids-old-');
-    try {
-      const old = (args: string[]) => runCli('root', h, args, { timeoutMs: 30_000, env: { STEVEDORE_ENGINE: 'core' } });
-      assert.equal(old(['images']).status, 0); // makes the store
-      for (const [digest, content] of evil.blobs) fs.writeFileSync(path.join(h, 'images', 'blobs', 'sha256', digest.slice(7)), content);
-      const indexFile = path.join(h, 'images', 'index.json');
-      const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { manifests: unknown[] };
-      index.manifests.push({ mediaType: MediaType.ociManifest, digest: digestOf(evil.manifest), size: evil.manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'docker.io/library/evil:old' } });
-      fs.writeFileSync(indexFile, JSON.stringify(index));
-      const r = old(['run', '--network', 'none', 'evil:old', 'cat', '/pwned']);
-      assert.notEqual(r.status, 0);
-      assertClean(r.stdout + r.stderr);
-      assert.match(r.stderr, /does not match the config/);
-      assert.doesNotMatch(r.stdout, /attacker/);
-      assert.deepEqual(fs.readdirSync(path.join(h, 'layers', 'sha256')), [], 'nothing unpacked is kept');
-      const fsck = old(['fsck']);
-      assert.equal(fsck.status, 1, fsck.stdout + fsck.stderr);
-      assert.match(fsck.stdout, /problem: unverified-image docker.io\/library\/evil:old: .*does not match the config/);
-      assert.equal(old(['fsck', '--repair']).status, 0);
-      assert.doesNotMatch(old(['images']).stdout, /evil/);
-      assertFsckClean('root', h);
-    } finally {
-      cleanup();
-    }
-  });
+  for (const user of ['root', 'nobody'] as const) {
+    test(`${user}: a config that is not JSON, a manifest whose layers are not a list: pull refuses, nothing is named`, async () => {
+      const repository = uniqueName(`notjson-${user}`);
+      const config = Buffer.from('S3cr3t? no: this is not JSON {');
+      const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: digestOf(config), size: config.length }, layers: [] }));
+      await push({ blobs: new Map([[digestOf(config), config], [digestOf(manifest), manifest]]), manifest }, repository, '1');
+      const r = core(user, ['pull', `${plainRegistry()}/${repository}:1`], { timeoutMs: 60_000 });
+      assertRefused(r, /the config sha256:[0-9a-f]{64} is not JSON/);
+      listsNoEvil(user);
+
+      // The registry above checks manifests it is given; this one sends whatever it likes.
+      const lying = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: digestOf(config), size: config.length }, layers: 5 }));
+      const server = http.createServer((req, res) => {
+        const manifestAsked = req.url?.startsWith('/v2/lying/manifests/');
+        res.statusCode = req.url === '/v2/' || manifestAsked ? 200 : 404;
+        if (manifestAsked) res.setHeader('content-type', MediaType.ociManifest);
+        res.end(manifestAsked ? lying : '{}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const pulled = await runCliAsync(user, home(user), ['pull', `127.0.0.1:${port}/lying:1`], { timeoutMs: 30_000, env: { STEVEDORE_ENGINE: 'core' } });
+        assertRefused(pulled, /lying:1 \(manifest sha256:[0-9a-f]{64}\): the manifest's layers are not a list of descriptors/);
+      } finally {
+        server.close();
+      }
+    });
+
+    test(`${user}: an image an earlier version named without checking is refused when it runs; fsck names it, --repair unnames it`, () => {
+      const { dir: h, cleanup } = userDir(user, 'stevedore-diffids-old-');
+      try {
+        const old = (args: string[]) => runCli(user, h, args, { timeoutMs: 30_000, env: { STEVEDORE_ENGINE: 'core' } });
+        assert.equal(old(['images']).status, 0); // makes the store
+        const plant = (file: string, content: string | Buffer) => {
+          fs.writeFileSync(file, content);
+          if (user === 'nobody') fs.chownSync(file, NOBODY, NOBODY);
+        };
+        for (const [digest, content] of evil.blobs) plant(path.join(h, 'images', 'blobs', 'sha256', digest.slice(7)), content);
+        const indexFile = path.join(h, 'images', 'index.json');
+        const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { manifests: unknown[] };
+        index.manifests.push({ mediaType: MediaType.ociManifest, digest: digestOf(evil.manifest), size: evil.manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'docker.io/library/evil:old' } });
+        plant(indexFile, JSON.stringify(index));
+        const r = old(['run', '--network', 'none', 'evil:old', 'cat', '/pwned']);
+        assert.notEqual(r.status, 0);
+        assertClean(r.stdout + r.stderr);
+        assert.match(r.stderr, /does not match the config/);
+        assert.doesNotMatch(r.stdout, /attacker/);
+        const unpacked = path.join(h, 'layers', 'sha256');
+        assert.deepEqual(fs.existsSync(unpacked) ? fs.readdirSync(unpacked) : [], [], 'nothing unpacked is kept');
+        const fsck = old(['fsck']);
+        assert.equal(fsck.status, 1, fsck.stdout + fsck.stderr);
+        assert.match(fsck.stdout, /problem: unverified-image docker.io\/library\/evil:old: .*does not match the config/);
+        assert.equal(old(['fsck', '--repair']).status, 0);
+        assert.doesNotMatch(old(['images']).stdout, /evil/);
+        assertFsckClean(user, h);
+      } finally {
+        cleanup();
+      }
+    });
+  }
 });
